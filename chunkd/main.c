@@ -1,0 +1,2 @@
+/* placeholder until the chunkd module is written */
+int main(void) { return 1; }

@@ -1,0 +1,2 @@
+/* placeholder until the cli module is written */
+int main(void) { return 1; }

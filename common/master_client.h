@@ -1,0 +1,103 @@
+/*
+ * master_client.h - typed calls to dfs-master, for mount.dfs and dfs(1).
+ *
+ * Each function is one round trip (POST /v1/fs/<op> or a /v1/cluster GET)
+ * and returns 0 or -errno: the master's error name mapped back to errno
+ * (-ENOENT, -EEXIST, -ENOTEMPTY...), or -EIO when the master could not be
+ * reached within the retry window.  Transport failures (connection
+ * refused, reset, timeout, 5xx) are retried with backoff for retry_ms, so
+ * a restarted master is picked up again without a remount and a dead one
+ * yields -EIO in bounded time.  Thread-safe.
+ */
+#ifndef DFS_MASTER_CLIENT_H
+#define DFS_MASTER_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "http_client.h"
+#include "meta_wire.h"
+
+struct master_client;
+
+/* hostport of the master; http is shared (not owned). */
+struct master_client *master_client_new(struct http_client *http,
+                                        const char *hostport, long retry_ms);
+void master_client_free(struct master_client *mc);
+
+struct dfs_setattr {
+    unsigned set; /* DFS_SET_* bits */
+    uint32_t mode, uid, gid;
+    uint64_t size;
+    int64_t atime_ns, mtime_ns;
+};
+
+struct dfs_cluster_info {
+    uint32_t chunk_size;
+    uint32_t replication;
+};
+
+struct dfs_statfs {
+    uint64_t total;  /* bytes, raw capacity / replication */
+    uint64_t avail;  /* bytes, raw free / replication */
+    uint64_t files;  /* inodes in use */
+};
+
+int master_cluster_info(struct master_client *mc, struct dfs_cluster_info *out);
+
+int master_lookup(struct master_client *mc, uint64_t parent, const char *name,
+                  struct dfs_attr *out);
+int master_getattr(struct master_client *mc, uint64_t ino,
+                   struct dfs_attr *out);
+int master_setattr(struct master_client *mc, uint64_t ino,
+                   const struct dfs_setattr *set, struct dfs_attr *out);
+/* Regular files (S_IFREG), fifos, sockets, devices: mode has the type. */
+int master_mknod(struct master_client *mc, uint64_t parent, const char *name,
+                 uint32_t mode, uint32_t uid, uint32_t gid, uint64_t rdev,
+                 struct dfs_attr *out);
+int master_mkdir(struct master_client *mc, uint64_t parent, const char *name,
+                 uint32_t mode, uint32_t uid, uint32_t gid,
+                 struct dfs_attr *out);
+int master_symlink(struct master_client *mc, uint64_t parent, const char *name,
+                   const char *target, uint32_t uid, uint32_t gid,
+                   struct dfs_attr *out);
+/* *target malloc'd. */
+int master_readlink(struct master_client *mc, uint64_t ino, char **target);
+int master_link(struct master_client *mc, uint64_t ino, uint64_t newparent,
+                const char *newname, struct dfs_attr *out);
+int master_unlink(struct master_client *mc, uint64_t parent, const char *name);
+int master_rmdir(struct master_client *mc, uint64_t parent, const char *name);
+/* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (linux/fs.h values). */
+int master_rename(struct master_client *mc, uint64_t parent, const char *name,
+                  uint64_t newparent, const char *newname, unsigned flags);
+
+/* Entries after cookie (0 = from the start), at most limit of them, with
+ * attributes.  *ents malloc'd (free()).  *eof when none follow. */
+int master_readdir(struct master_client *mc, uint64_t ino, uint64_t cookie,
+                   uint32_t limit, struct dfs_dirent **ents, size_t *n,
+                   bool *eof);
+
+/* The file's size and chunks with live replica addresses in placement
+ * order.  Free with meta_chunk_map_free. */
+int master_chunks(struct master_client *mc, uint64_t ino,
+                  struct dfs_chunk_map *out);
+
+/* Set the file's size to `size` exactly, drop chunks at or past
+ * ceil(size/chunk_size), and put the given chunks in place, in one
+ * transaction; mtime/ctime become now.  *out is the new attr. */
+int master_commit(struct master_client *mc, uint64_t ino, uint64_t size,
+                  const struct dfs_chunk_ref *chunks, size_t n,
+                  struct dfs_attr *out);
+
+/* Live chunk servers.  *nodes malloc'd. */
+int master_nodes(struct master_client *mc, struct dfs_node **nodes, size_t *n);
+
+int master_statfs(struct master_client *mc, struct dfs_statfs *out);
+
+/* The raw status document (for dfs status). */
+int master_status(struct master_client *mc, json_object **out);
+
+#endif

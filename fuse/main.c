@@ -1,0 +1,2 @@
+/* placeholder until the fuse module is written */
+int main(void) { return 1; }
