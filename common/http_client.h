@@ -53,6 +53,11 @@ int http_json(struct http_client *c, const char *hostport, const char *method,
               const char *path, json_object *req, long timeout_ms,
               json_object **reply, char *err, size_t errlen);
 
+/* The decoding half of http_json, for a response already received: for
+ * callers that look at resp->status first (master_client retries 5xx). */
+int http_response_json(const struct http_response *resp, const char *hostport,
+                       json_object **reply, char *err, size_t errlen);
+
 /* Several requests at once (curl multi), e.g. one chunk to three replicas.
  * All run in parallel; returns when all have finished.  Each result is in
  * reqs[i].resp / reqs[i].rc as for http_request. */

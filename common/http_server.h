@@ -81,7 +81,9 @@ struct http_route {
      * returning NULL (the body is then not read).  write returns 0 or
      * -errno (which aborts the request with that error).  close is called
      * exactly once, with ok=false when the body was cut short, too long,
-     * or did not match its signed hash; then the handler is not called. */
+     * or did not match its signed hash; then the handler is not called.
+     * On success the handler runs first (req->stream still valid) and
+     * close(stream, true) follows it, so close may always free. */
     void *(*stream_open)(struct http_request *req, struct http_reply *rep,
                          void *ctx);
     int (*stream_write)(void *stream, const char *data, size_t len);

@@ -1,0 +1,472 @@
+/*
+ * master_client.c - typed calls to dfs-master with bounded retries.
+ *
+ * Every call is one JSON round trip through mc_call(), which owns the
+ * retry policy: no response (refused, reset, timeout) and 5xx replies are
+ * retried with exponential backoff until retry_ms have passed, so a master
+ * restart is ridden out; 4xx replies are answers and come back at once as
+ * -errno.  507 (ENOSPC) and 501 are answers too.
+ *
+ * Caveat: a non-idempotent op (mkdir, unlink, rename...) whose reply was
+ * lost may have been applied; its retry then sees EEXIST or ENOENT.
+ */
+#include "master_client.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json_util.h"
+#include "log.h"
+#include "wire.h"
+
+#define MC_ATTEMPT_MAX_MS 10000
+#define MC_ATTEMPT_MIN_MS 200
+#define MC_BACKOFF_FIRST_MS 50
+#define MC_BACKOFF_MAX_MS 1000
+#define MC_WARN_INTERVAL_MS 10000
+
+struct master_client {
+    struct http_client *http;
+    char *hostport;
+    long retry_ms;
+    pthread_mutex_t lock;
+    int64_t last_warn_ms; /* rate-limits the "giving up" line */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+struct master_client *master_client_new(struct http_client *http,
+                                        const char *hostport, long retry_ms)
+{
+    struct master_client *mc = calloc(1, sizeof(*mc));
+    if (!mc) return NULL;
+    mc->http = http;
+    mc->retry_ms = retry_ms < 0 ? 0 : retry_ms;
+    mc->hostport = strdup(hostport);
+    if (!mc->hostport) {
+        free(mc);
+        return NULL;
+    }
+    pthread_mutex_init(&mc->lock, NULL);
+    mc->last_warn_ms = -MC_WARN_INTERVAL_MS;
+    return mc;
+}
+
+void master_client_free(struct master_client *mc)
+{
+    if (!mc) return;
+    pthread_mutex_destroy(&mc->lock);
+    free(mc->hostport);
+    free(mc);
+}
+
+static void mc_warn(struct master_client *mc, const char *path, const char *why)
+{
+    int64_t now = now_ms();
+    pthread_mutex_lock(&mc->lock);
+    bool say = now - mc->last_warn_ms >= MC_WARN_INTERVAL_MS;
+    if (say) mc->last_warn_ms = now;
+    pthread_mutex_unlock(&mc->lock);
+    if (say)
+        log_warn("master %s unreachable for %ld ms (%s): %s", mc->hostport,
+                 mc->retry_ms, path, why);
+}
+
+static bool status_retryable(long status)
+{
+    return status == 0 || (status >= 500 && status != 501 && status != 507);
+}
+
+/* One call with retries.  0 and *reply (caller puts), or -errno. */
+static int mc_call(struct master_client *mc, const char *method,
+                   const char *path, json_object *req, json_object **reply)
+{
+    static const char *const headers[] = {"Content-Type: application/json",
+                                          NULL};
+    const char *body = NULL;
+    size_t len = 0;
+    if (req) {
+        body = json_object_to_json_string_ext(
+            req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        len = strlen(body);
+    }
+    char why[256] = "";
+    int64_t deadline = now_ms() + mc->retry_ms;
+    long backoff = MC_BACKOFF_FIRST_MS;
+    *reply = NULL;
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        long attempt = left > MC_ATTEMPT_MAX_MS   ? MC_ATTEMPT_MAX_MS
+                       : left < MC_ATTEMPT_MIN_MS ? MC_ATTEMPT_MIN_MS
+                                                  : (long)left;
+        struct http_response resp;
+        int rc = http_request(mc->http, mc->hostport, method, path, body, len,
+                              headers, attempt, &resp);
+        if (rc == 0 && !status_retryable(resp.status)) {
+            rc = http_response_json(&resp, mc->hostport, reply, why,
+                                    sizeof(why));
+            http_response_free(&resp);
+            if (rc < 0 && resp.status >= 200 && resp.status < 300)
+                log_warn("master %s %s: %s", mc->hostport, path, why);
+            return rc;
+        }
+        if (rc < 0)
+            snprintf(why, sizeof(why), "%s", resp.error);
+        else
+            snprintf(why, sizeof(why), "HTTP status %ld", resp.status);
+        http_response_free(&resp);
+        left = deadline - now_ms();
+        if (left <= 0) break;
+        sleep_ms(backoff < left ? backoff : (long)left);
+        backoff =
+            backoff * 2 > MC_BACKOFF_MAX_MS ? MC_BACKOFF_MAX_MS : backoff * 2;
+    }
+    mc_warn(mc, path, why);
+    return -EIO;
+}
+
+/* POST DFS_PATH_FS op; req is consumed. */
+static int mc_fs(struct master_client *mc, const char *op, json_object *req,
+                 json_object **reply)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "%s%s", DFS_PATH_FS, op);
+    int rc = mc_call(mc, "POST", path, req, reply);
+    json_object_put(req);
+    return rc;
+}
+
+/* A reply we cannot decode is the master's fault: -EIO, logged. */
+static int mc_bad_reply(struct master_client *mc, const char *what,
+                        const char *why)
+{
+    log_warn("master %s: bad %s reply: %s", mc->hostport, what, why);
+    return -EIO;
+}
+
+/* Calls whose reply is {"attr":{...}}. */
+static int mc_fs_attr(struct master_client *mc, const char *op,
+                      json_object *req, struct dfs_attr *out)
+{
+    json_object *reply, *attr;
+    char why[256];
+    int rc = mc_fs(mc, op, req, &reply);
+    if (rc < 0) return rc;
+    if (!json_object_object_get_ex(reply, K_ATTR, &attr)) {
+        json_object_put(reply);
+        return mc_bad_reply(mc, op, "no attr");
+    }
+    struct dfs_attr tmp;
+    rc = meta_attr_from_json(attr, out ? out : &tmp, why, sizeof(why));
+    json_object_put(reply);
+    return rc < 0 ? mc_bad_reply(mc, op, why) : 0;
+}
+
+/* Calls whose reply carries nothing we need. */
+static int mc_fs_void(struct master_client *mc, const char *op,
+                      json_object *req)
+{
+    json_object *reply;
+    int rc = mc_fs(mc, op, req, &reply);
+    json_object_put(reply);
+    return rc;
+}
+
+static json_object *req_ino(uint64_t ino)
+{
+    json_object *o = json_object_new_object();
+    json_add_u64(o, K_INO, ino);
+    return o;
+}
+
+static json_object *req_entry(uint64_t parent, const char *name)
+{
+    json_object *o = json_object_new_object();
+    json_add_u64(o, K_PARENT, parent);
+    json_add_string(o, K_NAME, name);
+    return o;
+}
+
+/* Names longer than the wire allows fail here, as the kernel expects. */
+static int check_name(const char *name)
+{
+    if (strlen(name) > DFS_NAME_MAX) return -ENAMETOOLONG;
+    return meta_name_valid(name) ? 0 : -EINVAL;
+}
+
+/* ---- cluster ------------------------------------------------------------- */
+
+int master_cluster_info(struct master_client *mc, struct dfs_cluster_info *out)
+{
+    json_object *reply;
+    char why[256];
+    int rc = mc_call(mc, "GET", DFS_PATH_CLUSTER_INFO, NULL, &reply);
+    if (rc < 0) return rc;
+    if ((rc = json_get_u32(reply, K_CHUNK_SIZE, &out->chunk_size, why,
+                           sizeof(why))) == 0 &&
+        (rc = json_get_u32(reply, K_REPLICATION, &out->replication, why,
+                           sizeof(why))) == 0 &&
+        out->chunk_size == 0) {
+        snprintf(why, sizeof(why), "chunk_size 0");
+        rc = -EINVAL;
+    }
+    json_object_put(reply);
+    return rc < 0 ? mc_bad_reply(mc, "info", why) : 0;
+}
+
+int master_nodes(struct master_client *mc, struct dfs_node **nodes, size_t *n)
+{
+    json_object *reply, *arr;
+    char why[256];
+    *nodes = NULL;
+    *n = 0;
+    int rc = mc_call(mc, "GET", DFS_PATH_CLUSTER_NODES, NULL, &reply);
+    if (rc < 0) return rc;
+    rc = json_get_array(reply, K_NODES, &arr, why, sizeof(why));
+    size_t count = rc < 0 ? 0 : json_object_array_length(arr);
+    struct dfs_node *v = calloc(count ? count : 1, sizeof(*v));
+    if (!v) rc = -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        rc = meta_node_from_json(json_object_array_get_idx(arr, i), &v[i], why,
+                                 sizeof(why));
+    json_object_put(reply);
+    if (rc < 0) {
+        free(v);
+        return rc == -ENOMEM ? rc : mc_bad_reply(mc, "nodes", why);
+    }
+    *nodes = v;
+    *n = count;
+    return 0;
+}
+
+int master_statfs(struct master_client *mc, struct dfs_statfs *out)
+{
+    json_object *reply;
+    char why[256];
+    int rc = mc_call(mc, "GET", DFS_PATH_CLUSTER_STATFS, NULL, &reply);
+    if (rc < 0) return rc;
+    if ((rc = json_get_u64(reply, K_TOTAL, &out->total, why, sizeof(why))) ==
+            0 &&
+        (rc = json_get_u64(reply, K_AVAIL, &out->avail, why, sizeof(why))) == 0)
+        rc = json_get_u64(reply, K_FILES, &out->files, why, sizeof(why));
+    json_object_put(reply);
+    return rc < 0 ? mc_bad_reply(mc, "statfs", why) : 0;
+}
+
+int master_status(struct master_client *mc, json_object **out)
+{
+    return mc_call(mc, "GET", DFS_PATH_CLUSTER_STATUS, NULL, out);
+}
+
+/* ---- namespace ----------------------------------------------------------- */
+
+int master_lookup(struct master_client *mc, uint64_t parent, const char *name,
+                  struct dfs_attr *out)
+{
+    int rc = check_name(name);
+    return rc < 0 ? rc : mc_fs_attr(mc, "lookup", req_entry(parent, name), out);
+}
+
+int master_getattr(struct master_client *mc, uint64_t ino, struct dfs_attr *out)
+{
+    return mc_fs_attr(mc, "getattr", req_ino(ino), out);
+}
+
+int master_setattr(struct master_client *mc, uint64_t ino,
+                   const struct dfs_setattr *set, struct dfs_attr *out)
+{
+    json_object *o = req_ino(ino);
+    json_add_u64(o, K_SET, set->set);
+    if (set->set & DFS_SET_MODE) json_add_u64(o, K_MODE, set->mode);
+    if (set->set & DFS_SET_UID) json_add_u64(o, K_UID, set->uid);
+    if (set->set & DFS_SET_GID) json_add_u64(o, K_GID, set->gid);
+    if (set->set & DFS_SET_SIZE) json_add_u64(o, K_SIZE, set->size);
+    if (set->set & DFS_SET_ATIME) json_add_i64(o, K_ATIME, set->atime_ns);
+    if (set->set & DFS_SET_MTIME) json_add_i64(o, K_MTIME, set->mtime_ns);
+    return mc_fs_attr(mc, "setattr", o, out);
+}
+
+int master_mknod(struct master_client *mc, uint64_t parent, const char *name,
+                 uint32_t mode, uint32_t uid, uint32_t gid, uint64_t rdev,
+                 struct dfs_attr *out)
+{
+    int rc = check_name(name);
+    if (rc < 0) return rc;
+    json_object *o = req_entry(parent, name);
+    json_add_u64(o, K_MODE, mode);
+    json_add_u64(o, K_UID, uid);
+    json_add_u64(o, K_GID, gid);
+    json_add_u64(o, K_RDEV, rdev);
+    return mc_fs_attr(mc, "mknod", o, out);
+}
+
+int master_mkdir(struct master_client *mc, uint64_t parent, const char *name,
+                 uint32_t mode, uint32_t uid, uint32_t gid,
+                 struct dfs_attr *out)
+{
+    int rc = check_name(name);
+    if (rc < 0) return rc;
+    json_object *o = req_entry(parent, name);
+    json_add_u64(o, K_MODE, mode);
+    json_add_u64(o, K_UID, uid);
+    json_add_u64(o, K_GID, gid);
+    return mc_fs_attr(mc, "mkdir", o, out);
+}
+
+int master_symlink(struct master_client *mc, uint64_t parent, const char *name,
+                   const char *target, uint32_t uid, uint32_t gid,
+                   struct dfs_attr *out)
+{
+    int rc = check_name(name);
+    if (rc < 0) return rc;
+    if (strlen(target) > DFS_SYMLINK_MAX) return -ENAMETOOLONG;
+    json_object *o = req_entry(parent, name);
+    json_add_string(o, K_TARGET, target);
+    json_add_u64(o, K_UID, uid);
+    json_add_u64(o, K_GID, gid);
+    return mc_fs_attr(mc, "symlink", o, out);
+}
+
+int master_readlink(struct master_client *mc, uint64_t ino, char **target)
+{
+    json_object *reply;
+    const char *t;
+    char why[256];
+    *target = NULL;
+    int rc = mc_fs(mc, "readlink", req_ino(ino), &reply);
+    if (rc < 0) return rc;
+    rc =
+        json_get_string(reply, K_TARGET, DFS_SYMLINK_MAX, &t, why, sizeof(why));
+    if (rc == 0 && !(*target = strdup(t))) rc = -ENOMEM;
+    json_object_put(reply);
+    if (rc == -EINVAL) return mc_bad_reply(mc, "readlink", why);
+    return rc;
+}
+
+int master_link(struct master_client *mc, uint64_t ino, uint64_t newparent,
+                const char *newname, struct dfs_attr *out)
+{
+    int rc = check_name(newname);
+    if (rc < 0) return rc;
+    json_object *o = req_ino(ino);
+    json_add_u64(o, K_NEWPARENT, newparent);
+    json_add_string(o, K_NEWNAME, newname);
+    return mc_fs_attr(mc, "link", o, out);
+}
+
+int master_unlink(struct master_client *mc, uint64_t parent, const char *name)
+{
+    int rc = check_name(name);
+    return rc < 0 ? rc : mc_fs_void(mc, "unlink", req_entry(parent, name));
+}
+
+int master_rmdir(struct master_client *mc, uint64_t parent, const char *name)
+{
+    int rc = check_name(name);
+    return rc < 0 ? rc : mc_fs_void(mc, "rmdir", req_entry(parent, name));
+}
+
+int master_rename(struct master_client *mc, uint64_t parent, const char *name,
+                  uint64_t newparent, const char *newname, unsigned flags)
+{
+    int rc = check_name(name);
+    if (rc == 0) rc = check_name(newname);
+    if (rc < 0) return rc;
+    json_object *o = req_entry(parent, name);
+    json_add_u64(o, K_NEWPARENT, newparent);
+    json_add_string(o, K_NEWNAME, newname);
+    json_add_u64(o, K_FLAGS, flags);
+    return mc_fs_void(mc, "rename", o);
+}
+
+static int readdir_decode(json_object *reply, uint32_t limit,
+                          struct dfs_dirent **ents, size_t *n, bool *eof,
+                          char *why, size_t whylen)
+{
+    json_object *arr;
+    int rc = json_get_array(reply, K_ENTRIES, &arr, why, whylen);
+    if (rc < 0 || (rc = json_get_bool(reply, K_EOF, eof, why, whylen)) < 0)
+        return rc;
+    size_t count = json_object_array_length(arr);
+    if (count > limit) {
+        snprintf(why, whylen, "%zu entries for a limit of %u", count, limit);
+        return -EINVAL;
+    }
+    struct dfs_dirent *v = calloc(count ? count : 1, sizeof(*v));
+    if (!v) return -ENOMEM;
+    for (size_t i = 0; i < count; i++) {
+        rc = meta_dirent_from_json(json_object_array_get_idx(arr, i), &v[i],
+                                   why, whylen);
+        if (rc < 0) {
+            free(v);
+            return rc;
+        }
+    }
+    *ents = v;
+    *n = count;
+    return 0;
+}
+
+int master_readdir(struct master_client *mc, uint64_t ino, uint64_t cookie,
+                   uint32_t limit, struct dfs_dirent **ents, size_t *n,
+                   bool *eof)
+{
+    json_object *reply;
+    char why[256];
+    *ents = NULL;
+    *n = 0;
+    *eof = false;
+    if (limit == 0 || limit > DFS_READDIR_LIMIT_MAX)
+        limit = DFS_READDIR_LIMIT_MAX;
+    json_object *o = req_ino(ino);
+    json_add_u64(o, K_COOKIE, cookie);
+    json_add_u64(o, K_LIMIT, limit);
+    int rc = mc_fs(mc, "readdir", o, &reply);
+    if (rc < 0) return rc;
+    rc = readdir_decode(reply, limit, ents, n, eof, why, sizeof(why));
+    json_object_put(reply);
+    if (rc == -EINVAL) return mc_bad_reply(mc, "readdir", why);
+    return rc;
+}
+
+int master_chunks(struct master_client *mc, uint64_t ino,
+                  struct dfs_chunk_map *out)
+{
+    json_object *reply;
+    char why[256];
+    memset(out, 0, sizeof(*out));
+    int rc = mc_fs(mc, "chunks", req_ino(ino), &reply);
+    if (rc < 0) return rc;
+    rc = meta_chunk_map_from_json(reply, out, why, sizeof(why));
+    json_object_put(reply);
+    return rc < 0 ? mc_bad_reply(mc, "chunks", why) : 0;
+}
+
+int master_commit(struct master_client *mc, uint64_t ino, uint64_t size,
+                  const struct dfs_chunk_ref *chunks, size_t n,
+                  struct dfs_attr *out)
+{
+    json_object *o = req_ino(ino);
+    json_add_u64(o, K_SIZE, size);
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(arr, meta_chunk_ref_to_json(&chunks[i]));
+    json_object_object_add(o, K_CHUNKS, arr);
+    return mc_fs_attr(mc, "commit", o, out);
+}
