@@ -1,2 +1,260 @@
-/* placeholder until the master module is written */
-int main(void) { return 1; }
+/*
+ * main.c - dfs-master: the metadata server.
+ *
+ * Reads as the table of contents: options, data directory and secret,
+ * metadata store (meta.h), HTTP routes (routes.h), periodic jobs
+ * (periodic.h), then wait for SIGTERM/SIGINT and shut down in reverse.
+ * Options and their defaults are declared once, in `options` below
+ * (docs/programs.md says the same).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "auth.h"
+#include "chunk_id.h"
+#include "config.h"
+#include "fsutil.h"
+#include "http_server.h"
+#include "log.h"
+#include "meta.h"
+#include "periodic.h"
+#include "routes.h"
+#include "wire.h"
+
+#define PROG "dfs-master"
+#define EXIT_USAGE 2
+#define DB_NAME "meta.db"
+#define SECRET_NAME "secret"
+#define CHUNK_SIZE_MIN 4096LL
+#define CHUNK_SIZE_MAX (256LL * 1024 * 1024)
+
+/* ---- options ---- */
+
+static char *opt_data, *opt_listen, *opt_addr_file, *opt_secret_file,
+    *opt_log_level;
+static bool opt_init;
+static long long opt_replication, opt_chunk_size, opt_dead_after_ms;
+
+static const struct config_option options[] = {
+    {"data", CONFIG_STRING, NULL, "DIR", "data directory (meta.db, secret)",
+     &opt_data},
+    {"listen", CONFIG_STRING, "127.0.0.1:9400", "HOST:PORT",
+     "address to serve; port 0 = any free port", &opt_listen},
+    {"addr-file", CONFIG_STRING, NULL, "FILE",
+     "after binding, write the bound host:port here", &opt_addr_file},
+    {"secret-file", CONFIG_STRING, NULL, "FILE",
+     "cluster secret (default DATA/secret; created if missing)",
+     &opt_secret_file},
+    {"init", CONFIG_BOOL, "false", NULL,
+     "create DIR, the database and the secret, then exit", &opt_init},
+    {"replication", CONFIG_INT, "3", "N",
+     "copies of each chunk (stored at format time)", &opt_replication},
+    {"chunk-size", CONFIG_INT, "4194304", "BYTES",
+     "chunk size (stored at format time)", &opt_chunk_size},
+    {"dead-after-ms", CONFIG_INT, "10000", "MS",
+     "a chunk server silent this long is dead", &opt_dead_after_ms},
+    {"log-level", CONFIG_STRING, "info", "LEVEL", "debug, info, warn, error",
+     &opt_log_level},
+    {0}};
+
+/* ---- routes and jobs ---- */
+
+#define ROLE(r) (1u << AUTH_ROLE_##r)
+#define READERS (ROLE(CLIENT) | ROLE(MASTER) | ROLE(CHUNKD))
+
+/* One line per route: method, path, who may call it, body limit. */
+#define ROUTE(m, path, roles, limit, fn)                                       \
+    {                                                                          \
+        .method = m, .prefix = path, .allowed_roles = roles,                   \
+        .body_limit = limit, .handle = fn                                      \
+    }
+#define JSON_MAX DFS_JSON_BODY_MAX
+
+static const struct http_route routes[] = {
+    ROUTE("POST", DFS_PATH_FS, ROLE(CLIENT) | ROLE(MASTER), JSON_MAX,
+          routes_fs),
+    ROUTE("GET", DFS_PATH_CLUSTER_INFO, READERS, 0, routes_cluster_info),
+    ROUTE("GET", DFS_PATH_CLUSTER_NODES, READERS, 0, routes_cluster_nodes),
+    ROUTE("GET", DFS_PATH_CLUSTER_STATFS, READERS, 0, routes_cluster_statfs),
+    ROUTE("GET", DFS_PATH_CLUSTER_STATUS, READERS, 0, routes_cluster_status),
+    ROUTE("POST", DFS_PATH_NODE_HEARTBEAT, ROLE(CHUNKD), JSON_MAX,
+          routes_node_heartbeat),
+    ROUTE("POST", DFS_PATH_NODE_REPORT, ROLE(CHUNKD), JSON_MAX,
+          routes_node_report),
+    {0}};
+
+static int job_node_sweep(void *ctx)
+{
+    return meta_nodes_sweep(ctx);
+}
+
+static const struct periodic_job jobs[] = {
+    {"node liveness sweep", 1000, job_node_sweep},
+    /* TODO(repair): re-replication and garbage collection go here. */
+    {0}};
+
+/* ---- startup steps ---- */
+
+static void die(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+static void die(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, PROG ": ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(status);
+}
+
+static enum log_level parse_log_level(const char *s)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) return (enum log_level)i;
+    die(EXIT_USAGE, "--log-level: '%s' is not debug, info, warn or error", s);
+}
+
+static void parse_options(int argc, char **argv, struct addr *listen)
+{
+    char err[512];
+    int npos = 0;
+    enum config_result r =
+        config_parse(options, PROG " --data DIR [--listen HOST:PORT] [options]",
+                     argc, argv, NULL, 0, &npos, err, sizeof(err));
+    if (r == CONFIG_HELP) exit(0);
+    if (r != CONFIG_OK) die(EXIT_USAGE, "%s", err);
+    if (!opt_data || !opt_data[0]) die(EXIT_USAGE, "--data DIR is required");
+    if (addr_parse(opt_listen, listen, err, sizeof(err)) < 0)
+        die(EXIT_USAGE, "--listen: %s", err);
+    if (opt_replication < 1 || opt_replication > DFS_MAX_REPLICAS)
+        die(EXIT_USAGE, "--replication must be 1..%d", DFS_MAX_REPLICAS);
+    if (opt_chunk_size < CHUNK_SIZE_MIN || opt_chunk_size > CHUNK_SIZE_MAX)
+        die(EXIT_USAGE, "--chunk-size must be %lld..%lld", CHUNK_SIZE_MIN,
+            CHUNK_SIZE_MAX);
+    if (opt_dead_after_ms < 1)
+        die(EXIT_USAGE, "--dead-after-ms must be positive");
+}
+
+/* Create the data directory when missing: with --init its parents too;
+ * without, only when its parent exists (a typo should not grow a tree). */
+static void prepare_data_dir(const char *dir, bool init)
+{
+    char err[512];
+    struct stat st;
+    if (stat(dir, &st) != 0 && errno == ENOENT) {
+        int rc = init ? fs_mkdir_p(dir, 0700) : (mkdir(dir, 0700) ? -errno : 0);
+        if (rc < 0)
+            die(1, "cannot create data directory %s: %s", dir, strerror(-rc));
+    }
+    if (fs_check_writable_dir(dir, err, sizeof(err)) < 0) die(1, "%s", err);
+}
+
+static void prepare_secret(const char *path, bool init, struct auth_keys *keys)
+{
+    char err[512];
+    if (access(path, F_OK) != 0 && errno == ENOENT) {
+        if (auth_secret_create(path, err, sizeof(err)) < 0) die(1, "%s", err);
+        if (!init) log_info("created cluster secret %s", path);
+    }
+    if (auth_keys_load(path, AUTH_ROLE_MASTER, keys, err, sizeof(err)) < 0)
+        die(1, "%s", err);
+}
+
+static struct meta *open_store(const char *dir)
+{
+    char path[PATH_MAX], err[512];
+    struct meta *m;
+    struct meta_format fmt = {(uint32_t)opt_chunk_size,
+                              (uint32_t)opt_replication};
+    snprintf(path, sizeof(path), "%s/%s", dir, DB_NAME);
+    if (meta_open(path, &fmt, &m, err, sizeof(err)) < 0) die(1, "%s", err);
+    meta_set_dead_after_ms(m, opt_dead_after_ms);
+    return m;
+}
+
+/* host:port clients should use: the bound port, and loopback for a
+ * wildcard host. */
+static void write_addr_file(const char *path, const struct addr *listen,
+                            int port)
+{
+    struct addr a = *listen;
+    char text[ADDR_TEXT_MAX + 1];
+    a.port = port;
+    if (strcmp(a.host, "0.0.0.0") == 0 || a.host[0] == '\0')
+        snprintf(a.host, sizeof(a.host), "127.0.0.1");
+    else if (strcmp(a.host, "::") == 0)
+        snprintf(a.host, sizeof(a.host), "::1");
+    addr_format(&a, text, sizeof(text) - 1);
+    strcat(text, "\n");
+    int rc = fs_write_file_atomic(path, text, strlen(text), 0644);
+    if (rc < 0) die(1, "cannot write %s: %s", path, strerror(-rc));
+}
+
+/* Block the stop signals in every thread (they inherit the mask), so
+ * the main thread alone takes them with sigwait. */
+static void block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+    struct addr listen;
+    struct auth_keys keys;
+    char secret[PATH_MAX], err[512];
+    sigset_t stop_signals;
+    int sig;
+
+    parse_options(argc, argv, &listen);
+    log_init(PROG, parse_log_level(opt_log_level));
+    if (chunk_id_init() < 0) die(1, "cannot initialise libsodium");
+    prepare_data_dir(opt_data, opt_init);
+    if (opt_secret_file)
+        snprintf(secret, sizeof(secret), "%s", opt_secret_file);
+    else
+        snprintf(secret, sizeof(secret), "%s/%s", opt_data, SECRET_NAME);
+    struct meta *m = open_store(opt_data);
+    prepare_secret(secret, opt_init, &keys);
+    if (opt_init) {
+        meta_close(m);
+        config_free(options);
+        return 0;
+    }
+
+    block_signals(&stop_signals);
+    struct http_server_config hc = {
+        .listen = listen, .routes = routes, .ctx = m, .keys = &keys};
+    struct http_server *server = http_server_start(&hc, err, sizeof(err));
+    if (!server) die(1, "%s", err);
+    int port = http_server_port(server);
+    if (opt_addr_file) write_addr_file(opt_addr_file, &listen, port);
+    struct periodic *timers = periodic_start(jobs, m);
+    if (!timers) die(1, "cannot start the periodic jobs thread");
+    log_info("listening on %s:%d, data %s, chunk size %u, replication %u",
+             listen.host, port, opt_data, meta_chunk_size(m),
+             meta_replication(m));
+
+    sigwait(&stop_signals, &sig);
+    log_info("stopping on signal %d", sig);
+    periodic_stop(timers);
+    http_server_stop(server);
+    meta_close(m);
+    config_free(options);
+    sodium_memzero(&keys, sizeof(keys));
+    return 0;
+}

@@ -1,0 +1,127 @@
+/*
+ * meta.h - the master's metadata store: namespace, chunk map, node registry.
+ *
+ * Everything the master knows lives behind these meta_* functions over an
+ * opaque struct meta, so the HTTP layer never sees SQL and another engine
+ * (PostgreSQL for a highly available master) can be added later by
+ * providing the same functions.  The one engine today is SQLite
+ * (meta_sqlite.c, namespace.c, chunk_map.c, nodes.c).
+ *
+ * Conventions: every function returns 0 or -errno with POSIX meaning
+ * (-ENOENT, -EEXIST, -ENOTEMPTY, ...), ready to be sent as the wire error;
+ * -EIO means the store itself failed (logged).  Every mutating call is one
+ * transaction: it happens entirely or not at all, and once it returns 0 it
+ * survives a crash of the process.  All functions are thread-safe.
+ */
+#ifndef DFS_MASTER_META_H
+#define DFS_MASTER_META_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meta_wire.h"
+
+struct meta;
+
+/* Fixed when the store is formatted; later opens keep the stored values. */
+struct meta_format {
+    uint32_t chunk_size;
+    uint32_t replication;
+};
+
+/* Open the store at path, creating and formatting it (root directory,
+ * inode 1, 0755 root:root) when it is new.  A corrupt or foreign file is
+ * an error naming the file. */
+int meta_open(const char *path, const struct meta_format *fmt,
+              struct meta **out, char *err, size_t errlen);
+void meta_close(struct meta *m);
+
+uint32_t meta_chunk_size(const struct meta *m);
+uint32_t meta_replication(const struct meta *m);
+
+/* Node liveness: a node is alive while now - last heartbeat < dead_after.
+ * The clock (CLOCK_REALTIME milliseconds by default) is injectable so
+ * tests can move time. */
+typedef int64_t (*meta_clock_fn)(void *arg);
+void meta_set_clock(struct meta *m, meta_clock_fn now_ms, void *arg);
+void meta_set_dead_after_ms(struct meta *m, int64_t ms);
+
+/* ---- namespace (namespace.c) ---- */
+
+struct meta_setattr {
+    unsigned set; /* DFS_SET_* bits (wire.h) */
+    uint32_t mode, uid, gid;
+    uint64_t size;
+    int64_t atime_ns, mtime_ns;
+};
+
+int meta_lookup(struct meta *m, uint64_t parent, const char *name,
+                struct dfs_attr *out);
+int meta_getattr(struct meta *m, uint64_t ino, struct dfs_attr *out);
+int meta_setattr(struct meta *m, uint64_t ino, const struct meta_setattr *s,
+                 struct dfs_attr *out);
+/* mode carries the type (S_IFREG if none; not a directory or symlink). */
+int meta_mknod(struct meta *m, uint64_t parent, const char *name, uint32_t mode,
+               uint32_t uid, uint32_t gid, uint64_t rdev, struct dfs_attr *out);
+int meta_mkdir(struct meta *m, uint64_t parent, const char *name, uint32_t mode,
+               uint32_t uid, uint32_t gid, struct dfs_attr *out);
+int meta_symlink(struct meta *m, uint64_t parent, const char *name,
+                 const char *target, uint32_t uid, uint32_t gid,
+                 struct dfs_attr *out);
+/* *target malloc'd. */
+int meta_readlink(struct meta *m, uint64_t ino, char **target);
+int meta_link(struct meta *m, uint64_t ino, uint64_t newparent,
+              const char *newname, struct dfs_attr *out);
+int meta_unlink(struct meta *m, uint64_t parent, const char *name);
+int meta_rmdir(struct meta *m, uint64_t parent, const char *name);
+/* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (linux/fs.h values). */
+int meta_rename(struct meta *m, uint64_t parent, const char *name,
+                uint64_t newparent, const char *newname, unsigned flags);
+/* Entries of directory ino after cookie (0 = start), at most limit.
+ * *ents malloc'd (free()); *eof when no entry follows. */
+int meta_readdir(struct meta *m, uint64_t ino, uint64_t cookie, uint32_t limit,
+                 struct dfs_dirent **ents, size_t *n, bool *eof);
+
+/* ---- chunk map (chunk_map.c) ---- */
+
+/* Size and chunks of a regular file; each chunk's replicas are the live
+ * nodes holding it, in placement order.  Free with meta_chunk_map_free. */
+int meta_chunks(struct meta *m, uint64_t ino, struct dfs_chunk_map *out);
+/* Set size exactly, drop chunks at or past ceil(size/chunk_size), put the
+ * given chunks in place and record their replicas; mtime = ctime = now. */
+int meta_commit(struct meta *m, uint64_t ino, uint64_t size,
+                const struct dfs_chunk_ref *chunks, size_t n,
+                struct dfs_attr *out);
+
+/* ---- node registry (nodes.c) ---- */
+
+/* true if id is 1..PLACEMENT_NODE_ID_MAX characters of [0-9a-zA-Z_-]. */
+bool meta_node_id_valid(const char *id);
+
+/* Register or refresh a node (id, addr, zone, capacity, free,
+ * chunk_count of n; n->alive is ignored).  Logs first sight and return. */
+int meta_node_heartbeat(struct meta *m, const struct dfs_node *n);
+/* The node holds exactly these chunks: replace its replica records. */
+int meta_node_report(struct meta *m, const char *node_id,
+                     const char (*ids)[CHUNK_ID_STRLEN], size_t n);
+/* Nodes (all, or only live ones) sorted by id, with alive set.
+ * *out malloc'd (free()). */
+int meta_nodes(struct meta *m, bool all, struct dfs_node **out, size_t *n);
+/* Log nodes that went silent since the last sweep (run periodically). */
+int meta_nodes_sweep(struct meta *m);
+
+struct meta_statfs {
+    uint64_t total, avail; /* bytes over live nodes / replication */
+    uint64_t files;        /* inodes */
+};
+int meta_statfs(struct meta *m, struct meta_statfs *out);
+
+struct meta_counts {
+    uint64_t files;            /* inodes */
+    uint64_t chunks;           /* distinct chunks referenced by files */
+    uint64_t under_replicated; /* of those, with < replication live copies */
+};
+int meta_counts(struct meta *m, struct meta_counts *out);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * nodes.c - the registry of chunk servers (meta_node_*, meta_nodes,
+ * meta_statfs, meta_counts of meta.h) over the nodes and replicas tables.
+ *
+ * A node exists once it has sent a heartbeat; it is alive while its last
+ * heartbeat is younger than dead_after_ms on the injectable clock.
+ * Liveness is computed at query time from last_seen_ms, so it is right
+ * even if no sweep ran; the declared_dead column only remembers what was
+ * logged, so "declared dead" and "is back" are each logged once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "log.h"
+#include "meta_sqlite.h"
+
+bool meta_node_id_valid(const char *id)
+{
+    size_t len = strnlen(id, PLACEMENT_NODE_ID_MAX + 1);
+    if (len == 0 || len > PLACEMENT_NODE_ID_MAX) return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = id[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+              (c >= 'A' && c <= 'Z') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int64_t alive_since(struct meta *m)
+{
+    return meta_now_ms(m) - m->dead_after_ms;
+}
+
+/* ---- heartbeat and report ---- */
+
+static int heartbeat_check(const struct dfs_node *n)
+{
+    struct addr a;
+    char err[128];
+    if (!meta_node_id_valid(n->id) || addr_parse(n->addr, &a, err, sizeof(err)))
+        return -EINVAL;
+    if (strnlen(n->zone, sizeof(n->zone)) == sizeof(n->zone) ||
+        n->capacity > INT64_MAX || n->free > INT64_MAX ||
+        n->chunk_count > INT64_MAX)
+        return -EINVAL;
+    return 0;
+}
+
+/* Log a node's first heartbeat, or its first after being silent. */
+static int heartbeat_log(struct meta *m, const struct dfs_node *n, int64_t now)
+{
+    sqlite3_stmt *st = meta_stmt(
+        m, "SELECT last_seen_ms, declared_dead FROM nodes WHERE node_id = ?");
+    sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
+    int rc = meta_step_row(m, st);
+    if (rc < 0) return rc;
+    if (rc == 0) {
+        log_info("node %s first seen at %s zone '%s'", n->id, n->addr, n->zone);
+        return 0;
+    }
+    int64_t last = sqlite3_column_int64(st, 0);
+    bool declared_dead = sqlite3_column_int(st, 1) != 0;
+    sqlite3_reset(st);
+    if (declared_dead || now - last >= m->dead_after_ms)
+        log_info("node %s at %s is back after %lld ms", n->id, n->addr,
+                 (long long)(now - last));
+    return 0;
+}
+
+static int heartbeat_locked(struct meta *m, const struct dfs_node *n)
+{
+    int64_t now = meta_now_ms(m);
+    int rc = heartbeat_log(m, n, now);
+    if (rc < 0) return rc;
+    sqlite3_stmt *st = meta_stmt(
+        m, "INSERT INTO nodes(node_id, addr, zone, capacity, free,"
+           " chunk_count, last_seen_ms, declared_dead)"
+           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)"
+           " ON CONFLICT(node_id) DO UPDATE SET addr = ?2, zone = ?3,"
+           " capacity = ?4, free = ?5, chunk_count = ?6, last_seen_ms = ?7,"
+           " declared_dead = 0");
+    sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, n->addr, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, n->zone, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (int64_t)n->capacity);
+    sqlite3_bind_int64(st, 5, (int64_t)n->free);
+    sqlite3_bind_int64(st, 6, (int64_t)n->chunk_count);
+    sqlite3_bind_int64(st, 7, now);
+    return meta_exec(m, st);
+}
+
+int meta_node_heartbeat(struct meta *m, const struct dfs_node *n)
+{
+    int rc = heartbeat_check(n);
+    if (rc == 0) rc = meta_tx_begin(m);
+    if (rc < 0) return rc;
+    return meta_tx_end(m, heartbeat_locked(m, n));
+}
+
+static int report_locked(struct meta *m, const char *node_id,
+                         const char (*ids)[CHUNK_ID_STRLEN], size_t n)
+{
+    sqlite3_stmt *st = meta_stmt(m, "DELETE FROM replicas WHERE node_id = ?");
+    sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
+    int rc = meta_exec(m, st);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        st = meta_stmt(m, "INSERT OR IGNORE INTO replicas(chunk_id, node_id)"
+                          " VALUES (?, ?)");
+        sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, node_id, -1, SQLITE_STATIC);
+        rc = meta_exec(m, st);
+    }
+    return rc;
+}
+
+int meta_node_report(struct meta *m, const char *node_id,
+                     const char (*ids)[CHUNK_ID_STRLEN], size_t n)
+{
+    if (!meta_node_id_valid(node_id)) return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!chunk_id_valid(ids[i])) return -EINVAL;
+    int rc = meta_tx_begin(m);
+    if (rc < 0) return rc;
+    return meta_tx_end(m, report_locked(m, node_id, ids, n));
+}
+
+/* ---- listing ---- */
+
+static void node_from_row(sqlite3_stmt *st, int64_t since, struct dfs_node *d)
+{
+    memset(d, 0, sizeof(*d));
+    snprintf(d->id, sizeof(d->id), "%s", sqlite3_column_text(st, 0));
+    snprintf(d->addr, sizeof(d->addr), "%s", sqlite3_column_text(st, 1));
+    snprintf(d->zone, sizeof(d->zone), "%s", sqlite3_column_text(st, 2));
+    d->capacity = (uint64_t)sqlite3_column_int64(st, 3);
+    d->free = (uint64_t)sqlite3_column_int64(st, 4);
+    d->chunk_count = (uint64_t)sqlite3_column_int64(st, 5);
+    d->alive = sqlite3_column_int64(st, 6) > since;
+}
+
+static int nodes_locked(struct meta *m, bool all, struct dfs_node **out,
+                        size_t *n)
+{
+    size_t cap = 0;
+    int64_t since = alive_since(m);
+    sqlite3_stmt *st =
+        meta_stmt(m, "SELECT node_id, addr, zone, capacity, free, chunk_count,"
+                     " last_seen_ms FROM nodes WHERE ?1 OR last_seen_ms > ?2"
+                     " ORDER BY node_id");
+    sqlite3_bind_int(st, 1, all);
+    sqlite3_bind_int64(st, 2, since);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *p = realloc(*out, cap * sizeof(**out));
+            if (!p) {
+                sqlite3_reset(st);
+                return -ENOMEM;
+            }
+            *out = p;
+        }
+        node_from_row(st, since, &(*out)[(*n)++]);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : meta_errno(m, rc, "nodes");
+}
+
+int meta_nodes(struct meta *m, bool all, struct dfs_node **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    meta_lock(m);
+    int rc = nodes_locked(m, all, out, n);
+    meta_unlock(m);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int sweep_locked(struct meta *m)
+{
+    int64_t now = meta_now_ms(m);
+    sqlite3_stmt *st =
+        meta_stmt(m, "SELECT node_id, addr, last_seen_ms FROM nodes"
+                     " WHERE declared_dead = 0 AND last_seen_ms <= ?");
+    sqlite3_bind_int64(st, 1, now - m->dead_after_ms);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        log_warn("node %s at %s declared dead: silent for %lld ms",
+                 sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+                 (long long)(now - sqlite3_column_int64(st, 2)));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return meta_errno(m, rc, "sweep");
+    st = meta_stmt(m, "UPDATE nodes SET declared_dead = 1"
+                      " WHERE declared_dead = 0 AND last_seen_ms <= ?");
+    sqlite3_bind_int64(st, 1, now - m->dead_after_ms);
+    /* TODO(repair): queue the dead nodes' chunks for re-replication. */
+    return meta_exec(m, st);
+}
+
+int meta_nodes_sweep(struct meta *m)
+{
+    int rc = meta_tx_begin(m);
+    if (rc < 0) return rc;
+    return meta_tx_end(m, sweep_locked(m));
+}
+
+/* ---- totals ---- */
+
+/* One integer from a query with one (bound) int64 parameter or none. */
+static int count_query(struct meta *m, sqlite3_stmt *st, uint64_t *out)
+{
+    int rc = meta_step_row(m, st);
+    if (rc <= 0) return rc == 0 ? -EIO : rc;
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    *out = v > 0 ? (uint64_t)v : 0;
+    return 0;
+}
+
+static int files_count(struct meta *m, uint64_t *files)
+{
+    return count_query(m, meta_stmt(m, "SELECT count(*) FROM inodes"), files);
+}
+
+int meta_statfs(struct meta *m, struct meta_statfs *out)
+{
+    uint64_t cap = 0, avail = 0;
+    meta_lock(m);
+    int64_t since = alive_since(m);
+    sqlite3_stmt *st = meta_stmt(
+        m,
+        "SELECT coalesce(sum(capacity), 0) FROM nodes WHERE last_seen_ms > ?");
+    sqlite3_bind_int64(st, 1, since);
+    int rc = count_query(m, st, &cap);
+    if (rc == 0) {
+        st = meta_stmt(
+            m,
+            "SELECT coalesce(sum(free), 0) FROM nodes WHERE last_seen_ms > ?");
+        sqlite3_bind_int64(st, 1, since);
+        rc = count_query(m, st, &avail);
+    }
+    if (rc == 0) rc = files_count(m, &out->files);
+    meta_unlock(m);
+    out->total = cap / m->replication;
+    out->avail = avail / m->replication;
+    return rc;
+}
+
+int meta_counts(struct meta *m, struct meta_counts *out)
+{
+    meta_lock(m);
+    int rc = files_count(m, &out->files);
+    if (rc == 0)
+        rc = count_query(
+            m, meta_stmt(m, "SELECT count(DISTINCT chunk_id) FROM file_chunks"),
+            &out->chunks);
+    if (rc == 0) {
+        /* Referenced chunks with fewer live holders than the factor. */
+        sqlite3_stmt *st =
+            meta_stmt(m, "SELECT count(*) FROM (SELECT c.chunk_id FROM"
+                         " (SELECT DISTINCT chunk_id FROM file_chunks) c"
+                         " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"
+                         " LEFT JOIN nodes n ON n.node_id = r.node_id"
+                         "  AND n.last_seen_ms > ?1"
+                         " GROUP BY c.chunk_id HAVING count(n.node_id) < ?2)");
+        sqlite3_bind_int64(st, 1, alive_since(m));
+        sqlite3_bind_int64(st, 2, m->replication);
+        rc = count_query(m, st, &out->under_replicated);
+    }
+    meta_unlock(m);
+    return rc;
+}

@@ -1,0 +1,203 @@
+/*
+ * routes_cluster.c - the cluster's view of itself over HTTP: GET
+ * /v1/cluster/{info,nodes,statfs,status} for clients and operators, and
+ * POST /v1/node/{heartbeat,report} from chunk servers.
+ *
+ * The heartbeat reply is where the master gives a chunk server its work
+ * (copy chunk X from Y, delete Z); node_commands() is that hook, empty
+ * until the repair scheduler exists.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_util.h"
+#include "log.h"
+#include "meta.h"
+#include "meta_wire.h"
+#include "routes.h"
+#include "wire.h"
+
+/* Not (yet) in wire.h: only the status document carries it. */
+#define K_UNDER_REPLICATED "under_replicated"
+
+static void reply_and_put(struct http_reply *rep, json_object *out)
+{
+    http_reply_json(rep, 200, out);
+    json_object_put(out);
+}
+
+void routes_cluster_info(struct http_request *req, struct http_reply *rep,
+                         void *ctx)
+{
+    struct meta *m = ctx;
+    (void)req;
+    json_object *out = json_object_new_object();
+    json_add_u64(out, K_CHUNK_SIZE, meta_chunk_size(m));
+    json_add_u64(out, K_REPLICATION, meta_replication(m));
+    reply_and_put(rep, out);
+}
+
+static json_object *nodes_json(const struct dfs_node *nodes, size_t n)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(arr, meta_node_to_json(&nodes[i]));
+    return arr;
+}
+
+/* {"nodes": [...]} with all nodes or only live ones; NULL on error
+ * (already replied). */
+static json_object *nodes_reply(struct meta *m, bool all,
+                                struct http_reply *rep)
+{
+    struct dfs_node *nodes;
+    size_t n;
+    int rc = meta_nodes(m, all, &nodes, &n);
+    if (rc < 0) {
+        http_reply_errno(rep, -rc, "cannot list nodes");
+        return NULL;
+    }
+    json_object *out = json_object_new_object();
+    json_object_object_add(out, K_NODES, nodes_json(nodes, n));
+    free(nodes);
+    return out;
+}
+
+void routes_cluster_nodes(struct http_request *req, struct http_reply *rep,
+                          void *ctx)
+{
+    (void)req;
+    json_object *out = nodes_reply(ctx, false, rep);
+    if (out) reply_and_put(rep, out);
+}
+
+void routes_cluster_statfs(struct http_request *req, struct http_reply *rep,
+                           void *ctx)
+{
+    struct meta_statfs s;
+    (void)req;
+    int rc = meta_statfs(ctx, &s);
+    if (rc < 0) {
+        http_reply_errno(rep, -rc, "statfs failed");
+        return;
+    }
+    json_object *out = json_object_new_object();
+    json_add_u64(out, K_TOTAL, s.total);
+    json_add_u64(out, K_AVAIL, s.avail);
+    json_add_u64(out, K_FILES, s.files);
+    reply_and_put(rep, out);
+}
+
+void routes_cluster_status(struct http_request *req, struct http_reply *rep,
+                           void *ctx)
+{
+    struct meta *m = ctx;
+    struct meta_counts c;
+    (void)req;
+    int rc = meta_counts(m, &c);
+    if (rc < 0) {
+        http_reply_errno(rep, -rc, "cannot count");
+        return;
+    }
+    json_object *out = nodes_reply(m, true, rep);
+    if (!out) return;
+    json_add_u64(out, K_FILES, c.files);
+    json_add_u64(out, K_CHUNKS, c.chunks);
+    json_add_u64(out, K_CHUNK_SIZE, meta_chunk_size(m));
+    json_add_u64(out, K_REPLICATION, meta_replication(m));
+    json_add_u64(out, K_UNDER_REPLICATED, c.under_replicated);
+    reply_and_put(rep, out);
+}
+
+/* Work for node_id, sent back with its heartbeat.
+ * TODO(repair): copy and delete commands from the repair scheduler. */
+static json_object *node_commands(struct meta *m, const char *node_id)
+{
+    (void)m;
+    (void)node_id;
+    return json_object_new_array();
+}
+
+/* Parse the body or reply 400; NULL when replied. */
+static json_object *parse_body(struct http_request *req, struct http_reply *rep)
+{
+    char err[256];
+    json_object *in = NULL;
+    if (json_parse_object(req->body, req->body_len, &in, err, sizeof(err))) {
+        http_reply_errno(rep, EINVAL, "%s", err);
+        return NULL;
+    }
+    return in;
+}
+
+void routes_node_heartbeat(struct http_request *req, struct http_reply *rep,
+                           void *ctx)
+{
+    struct meta *m = ctx;
+    struct dfs_node n;
+    char err[256];
+    json_object *in = parse_body(req, rep);
+    if (!in) return;
+    int rc = meta_node_from_json(in, &n, err, sizeof(err));
+    json_object_put(in);
+    if (rc < 0) {
+        http_reply_errno(rep, -rc, "heartbeat: %s", err);
+        return;
+    }
+    rc = meta_node_heartbeat(m, &n);
+    if (rc < 0) {
+        http_reply_errno(rep, -rc, "heartbeat from %s refused", n.id);
+        return;
+    }
+    json_object *out = json_object_new_object();
+    json_object_object_add(out, K_COMMANDS, node_commands(m, n.id));
+    reply_and_put(rep, out);
+}
+
+/* The "chunks" array as validated ids; *ids malloc'd. */
+static int decode_ids(json_object *arr, char (**ids)[CHUNK_ID_STRLEN],
+                      size_t *n)
+{
+    *n = json_object_array_length(arr);
+    *ids = calloc(*n ? *n : 1, sizeof(**ids));
+    if (!*ids) return -ENOMEM;
+    for (size_t i = 0; i < *n; i++) {
+        const char *s =
+            json_object_get_string(json_object_array_get_idx(arr, i));
+        if (!json_object_is_type(json_object_array_get_idx(arr, i),
+                                 json_type_string) ||
+            !chunk_id_valid(s))
+            return -EINVAL;
+        memcpy((*ids)[i], s, CHUNK_ID_STRLEN);
+    }
+    return 0;
+}
+
+void routes_node_report(struct http_request *req, struct http_reply *rep,
+                        void *ctx)
+{
+    char err[256] = "";
+    const char *node_id;
+    json_object *arr;
+    char(*ids)[CHUNK_ID_STRLEN] = NULL;
+    size_t n = 0;
+    json_object *in = parse_body(req, rep);
+    if (!in) return;
+    int rc = json_get_string(in, K_NODE_ID, PLACEMENT_NODE_ID_MAX, &node_id,
+                             err, sizeof(err));
+    if (rc == 0) rc = json_get_array(in, K_CHUNKS, &arr, err, sizeof(err));
+    if (rc == 0 && (rc = decode_ids(arr, &ids, &n)) < 0)
+        snprintf(err, sizeof(err), "\"%s\" holds a bad chunk id", K_CHUNKS);
+    if (rc == 0)
+        rc = meta_node_report(ctx, node_id, (const char(*)[CHUNK_ID_STRLEN])ids,
+                              n);
+    if (rc == 0) {
+        log_debug("report from %s: %zu chunks", node_id, n);
+        reply_and_put(rep, json_object_new_object());
+    } else {
+        http_reply_errno(rep, -rc, "report: %s", err[0] ? err : strerror(-rc));
+    }
+    free(ids);
+    json_object_put(in);
+}

@@ -1,0 +1,379 @@
+/*
+ * routes_fs.c - POST /v1/fs/<op>: the namespace and chunk map over HTTP.
+ *
+ * One handler serves every op: it parses the body, finds the op in the
+ * table below, and sends either the op's reply object or the wire error
+ * {"error": "ENOENT", "message": ...}.  Each op only decodes its fields
+ * (json_util.h checks types and ranges), calls meta.h and encodes the
+ * result with meta_wire.h, so the semantics live in one place (meta).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_util.h"
+#include "log.h"
+#include "meta.h"
+#include "meta_wire.h"
+#include "routes.h"
+#include "wire.h"
+
+/* Names longer than DFS_NAME_MAX still decode, so meta can answer
+ * ENAMETOOLONG as the kernel expects rather than a generic EINVAL. */
+#define NAME_DECODE_MAX 4096
+#define TARGET_DECODE_MAX (2 * DFS_SYMLINK_MAX)
+
+typedef int (*fs_op_fn)(struct meta *m, json_object *in, json_object *out,
+                        char *err, size_t errlen);
+
+static void add_attr(json_object *out, const struct dfs_attr *a)
+{
+    json_object_object_add(out, K_ATTR, meta_attr_to_json(a));
+}
+
+static int get_name(json_object *in, const char *key, const char **out,
+                    char *err, size_t errlen)
+{
+    return json_get_string(in, key, NAME_DECODE_MAX, out, err, errlen);
+}
+
+static int op_lookup(struct meta *m, json_object *in, json_object *out,
+                     char *err, size_t errlen)
+{
+    uint64_t parent;
+    const char *name;
+    struct dfs_attr a;
+    int rc;
+    if ((rc = json_get_u64(in, K_PARENT, &parent, err, errlen)) < 0 ||
+        (rc = get_name(in, K_NAME, &name, err, errlen)) < 0)
+        return rc;
+    rc = meta_lookup(m, parent, name, &a);
+    if (rc == -ENOENT)
+        snprintf(err, errlen, "no entry '%s' in directory %llu", name,
+                 (unsigned long long)parent);
+    if (rc == 0) add_attr(out, &a);
+    return rc;
+}
+
+static int op_getattr(struct meta *m, json_object *in, json_object *out,
+                      char *err, size_t errlen)
+{
+    uint64_t ino;
+    struct dfs_attr a;
+    int rc = json_get_u64(in, K_INO, &ino, err, errlen);
+    if (rc == 0) rc = meta_getattr(m, ino, &a);
+    if (rc == 0) add_attr(out, &a);
+    return rc;
+}
+
+/* The fields named by the set bits must be present. */
+static int decode_setattr(json_object *in, struct meta_setattr *s, char *err,
+                          size_t errlen)
+{
+    int rc = json_get_u32(in, K_SET, &s->set, err, errlen);
+    if (rc == 0 && (s->set & DFS_SET_MODE))
+        rc = json_get_u32(in, K_MODE, &s->mode, err, errlen);
+    if (rc == 0 && (s->set & DFS_SET_UID))
+        rc = json_get_u32(in, K_UID, &s->uid, err, errlen);
+    if (rc == 0 && (s->set & DFS_SET_GID))
+        rc = json_get_u32(in, K_GID, &s->gid, err, errlen);
+    if (rc == 0 && (s->set & DFS_SET_SIZE))
+        rc = json_get_u64(in, K_SIZE, &s->size, err, errlen);
+    if (rc == 0 && (s->set & DFS_SET_ATIME))
+        rc = json_get_i64(in, K_ATIME, &s->atime_ns, err, errlen);
+    if (rc == 0 && (s->set & DFS_SET_MTIME))
+        rc = json_get_i64(in, K_MTIME, &s->mtime_ns, err, errlen);
+    return rc;
+}
+
+static int op_setattr(struct meta *m, json_object *in, json_object *out,
+                      char *err, size_t errlen)
+{
+    uint64_t ino;
+    struct meta_setattr s = {0};
+    struct dfs_attr a;
+    int rc = json_get_u64(in, K_INO, &ino, err, errlen);
+    if (rc == 0) rc = decode_setattr(in, &s, err, errlen);
+    if (rc == 0) rc = meta_setattr(m, ino, &s, &a);
+    if (rc == 0) add_attr(out, &a);
+    return rc;
+}
+
+/* parent, name, uid, gid: common to every create. */
+struct create_args {
+    uint64_t parent;
+    const char *name;
+    uint32_t uid, gid;
+};
+
+static int decode_create(json_object *in, struct create_args *c, char *err,
+                         size_t errlen)
+{
+    int rc;
+    if ((rc = json_get_u64(in, K_PARENT, &c->parent, err, errlen)) < 0 ||
+        (rc = get_name(in, K_NAME, &c->name, err, errlen)) < 0 ||
+        (rc = json_get_u32(in, K_UID, &c->uid, err, errlen)) < 0 ||
+        (rc = json_get_u32(in, K_GID, &c->gid, err, errlen)) < 0)
+        return rc;
+    return 0;
+}
+
+static int op_mknod(struct meta *m, json_object *in, json_object *out,
+                    char *err, size_t errlen)
+{
+    struct create_args c;
+    uint32_t mode;
+    uint64_t rdev = 0;
+    bool has_rdev;
+    struct dfs_attr a;
+    int rc = decode_create(in, &c, err, errlen);
+    if (rc == 0) rc = json_get_u32(in, K_MODE, &mode, err, errlen);
+    if (rc == 0) rc = json_opt_u64(in, K_RDEV, &rdev, &has_rdev, err, errlen);
+    if (rc == 0)
+        rc = meta_mknod(m, c.parent, c.name, mode, c.uid, c.gid, rdev, &a);
+    if (rc == 0) add_attr(out, &a);
+    return rc;
+}
+
+static int op_mkdir(struct meta *m, json_object *in, json_object *out,
+                    char *err, size_t errlen)
+{
+    struct create_args c;
+    uint32_t mode;
+    struct dfs_attr a;
+    int rc = decode_create(in, &c, err, errlen);
+    if (rc == 0) rc = json_get_u32(in, K_MODE, &mode, err, errlen);
+    if (rc == 0) rc = meta_mkdir(m, c.parent, c.name, mode, c.uid, c.gid, &a);
+    if (rc == 0) add_attr(out, &a);
+    return rc;
+}
+
+static int op_symlink(struct meta *m, json_object *in, json_object *out,
+                      char *err, size_t errlen)
+{
+    struct create_args c;
+    const char *target;
+    struct dfs_attr a;
+    int rc = decode_create(in, &c, err, errlen);
+    if (rc == 0)
+        rc = json_get_string(in, K_TARGET, TARGET_DECODE_MAX, &target, err,
+                             errlen);
+    if (rc == 0)
+        rc = meta_symlink(m, c.parent, c.name, target, c.uid, c.gid, &a);
+    if (rc == 0) add_attr(out, &a);
+    return rc;
+}
+
+static int op_readlink(struct meta *m, json_object *in, json_object *out,
+                       char *err, size_t errlen)
+{
+    uint64_t ino;
+    char *target = NULL;
+    int rc = json_get_u64(in, K_INO, &ino, err, errlen);
+    if (rc == 0) rc = meta_readlink(m, ino, &target);
+    if (rc == 0) json_add_string(out, K_TARGET, target);
+    free(target);
+    return rc;
+}
+
+static int op_link(struct meta *m, json_object *in, json_object *out, char *err,
+                   size_t errlen)
+{
+    uint64_t ino, newparent;
+    const char *newname;
+    struct dfs_attr a;
+    int rc;
+    if ((rc = json_get_u64(in, K_INO, &ino, err, errlen)) < 0 ||
+        (rc = json_get_u64(in, K_NEWPARENT, &newparent, err, errlen)) < 0 ||
+        (rc = get_name(in, K_NEWNAME, &newname, err, errlen)) < 0)
+        return rc;
+    rc = meta_link(m, ino, newparent, newname, &a);
+    if (rc == 0) add_attr(out, &a);
+    return rc;
+}
+
+static int op_remove(struct meta *m, json_object *in, bool dir, char *err,
+                     size_t errlen)
+{
+    uint64_t parent;
+    const char *name;
+    int rc;
+    if ((rc = json_get_u64(in, K_PARENT, &parent, err, errlen)) < 0 ||
+        (rc = get_name(in, K_NAME, &name, err, errlen)) < 0)
+        return rc;
+    return dir ? meta_rmdir(m, parent, name) : meta_unlink(m, parent, name);
+}
+
+static int op_unlink(struct meta *m, json_object *in, json_object *out,
+                     char *err, size_t errlen)
+{
+    (void)out;
+    return op_remove(m, in, false, err, errlen);
+}
+
+static int op_rmdir(struct meta *m, json_object *in, json_object *out,
+                    char *err, size_t errlen)
+{
+    (void)out;
+    return op_remove(m, in, true, err, errlen);
+}
+
+static int op_rename(struct meta *m, json_object *in, json_object *out,
+                     char *err, size_t errlen)
+{
+    uint64_t parent, newparent, flags = 0;
+    const char *name, *newname;
+    bool has_flags;
+    int rc;
+    (void)out;
+    if ((rc = json_get_u64(in, K_PARENT, &parent, err, errlen)) < 0 ||
+        (rc = get_name(in, K_NAME, &name, err, errlen)) < 0 ||
+        (rc = json_get_u64(in, K_NEWPARENT, &newparent, err, errlen)) < 0 ||
+        (rc = get_name(in, K_NEWNAME, &newname, err, errlen)) < 0 ||
+        (rc = json_opt_u64(in, K_FLAGS, &flags, &has_flags, err, errlen)) < 0)
+        return rc;
+    if (flags > UINT32_MAX) return -EINVAL;
+    return meta_rename(m, parent, name, newparent, newname, (unsigned)flags);
+}
+
+static int op_readdir(struct meta *m, json_object *in, json_object *out,
+                      char *err, size_t errlen)
+{
+    uint64_t ino, cookie;
+    uint32_t limit;
+    struct dfs_dirent *ents = NULL;
+    size_t n = 0;
+    bool eof = true;
+    int rc;
+    if ((rc = json_get_u64(in, K_INO, &ino, err, errlen)) < 0 ||
+        (rc = json_get_u64(in, K_COOKIE, &cookie, err, errlen)) < 0 ||
+        (rc = json_get_u32(in, K_LIMIT, &limit, err, errlen)) < 0)
+        return rc;
+    rc = meta_readdir(m, ino, cookie, limit, &ents, &n, &eof);
+    if (rc < 0) return rc;
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(arr, meta_dirent_to_json(&ents[i]));
+    json_object_object_add(out, K_ENTRIES, arr);
+    json_add_bool(out, K_EOF, eof);
+    free(ents);
+    return 0;
+}
+
+static int op_chunks(struct meta *m, json_object *in, json_object *out,
+                     char *err, size_t errlen)
+{
+    uint64_t ino;
+    struct dfs_chunk_map map;
+    int rc = json_get_u64(in, K_INO, &ino, err, errlen);
+    if (rc == 0) rc = meta_chunks(m, ino, &map);
+    if (rc < 0) return rc;
+    /* Move the encoded map's fields into the reply object. */
+    json_object *o = meta_chunk_map_to_json(&map);
+    json_object_object_foreach(o, key, val)
+        json_object_object_add(out, key, json_object_get(val));
+    json_object_put(o);
+    meta_chunk_map_free(&map);
+    return 0;
+}
+
+static int decode_chunk_refs(json_object *arr, struct dfs_chunk_ref **refs,
+                             size_t *n, char *err, size_t errlen)
+{
+    *n = json_object_array_length(arr);
+    *refs = calloc(*n ? *n : 1, sizeof(**refs));
+    if (!*refs) return -ENOMEM;
+    for (size_t i = 0; i < *n; i++) {
+        int rc = meta_chunk_ref_from_json(json_object_array_get_idx(arr, i),
+                                          &(*refs)[i], err, errlen);
+        if (rc < 0) return rc;
+    }
+    return 0;
+}
+
+static int op_commit(struct meta *m, json_object *in, json_object *out,
+                     char *err, size_t errlen)
+{
+    uint64_t ino, size;
+    json_object *arr;
+    struct dfs_chunk_ref *refs = NULL;
+    size_t n = 0;
+    struct dfs_attr a;
+    int rc;
+    if ((rc = json_get_u64(in, K_INO, &ino, err, errlen)) < 0 ||
+        (rc = json_get_u64(in, K_SIZE, &size, err, errlen)) < 0 ||
+        (rc = json_get_array(in, K_CHUNKS, &arr, err, errlen)) < 0)
+        return rc;
+    rc = decode_chunk_refs(arr, &refs, &n, err, errlen);
+    if (rc == 0) {
+        rc = meta_commit(m, ino, size, refs, n, &a);
+        if (rc == -EINVAL)
+            snprintf(err, errlen,
+                     "a chunk lies past size %llu, is over the "
+                     "chunk size, or names a bad id",
+                     (unsigned long long)size);
+    }
+    if (rc == 0) add_attr(out, &a);
+    free(refs);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    fs_op_fn fn;
+} fs_ops[] = {
+    {"lookup", op_lookup},     {"getattr", op_getattr}, {"setattr", op_setattr},
+    {"mknod", op_mknod},       {"mkdir", op_mkdir},     {"symlink", op_symlink},
+    {"readlink", op_readlink}, {"link", op_link},       {"unlink", op_unlink},
+    {"rmdir", op_rmdir},       {"rename", op_rename},   {"readdir", op_readdir},
+    {"chunks", op_chunks},     {"commit", op_commit},
+};
+
+static fs_op_fn find_op(const char *name)
+{
+    for (size_t i = 0; i < sizeof(fs_ops) / sizeof(fs_ops[0]); i++)
+        if (strcmp(fs_ops[i].name, name) == 0) return fs_ops[i].fn;
+    return NULL;
+}
+
+/* A message for a failure the op did not describe: what it was about. */
+static void describe(json_object *in, int rc, char *err, size_t errlen)
+{
+    json_object *v;
+    const char *name = NULL;
+    if (in && json_object_object_get_ex(in, K_NAME, &v))
+        name = json_object_get_string(v);
+    if (in && name && json_object_object_get_ex(in, K_PARENT, &v))
+        snprintf(err, errlen, "'%.300s' in directory %s: %s", name,
+                 json_object_get_string(v), strerror(-rc));
+    else if (in && json_object_object_get_ex(in, K_INO, &v))
+        snprintf(err, errlen, "inode %s: %s", json_object_get_string(v),
+                 strerror(-rc));
+    else
+        snprintf(err, errlen, "%s", strerror(-rc));
+}
+
+void routes_fs(struct http_request *req, struct http_reply *rep, void *ctx)
+{
+    char err[512] = "";
+    json_object *in = NULL;
+    fs_op_fn fn = find_op(req->suffix);
+    log_debug("%s %s", req->method, req->path);
+    if (!fn) {
+        http_reply_error(rep, 404, "ENOENT", "no operation '%s'", req->suffix);
+        return;
+    }
+    int rc = json_parse_object(req->body, req->body_len, &in, err, sizeof(err));
+    json_object *out = json_object_new_object();
+    if (rc == 0) rc = fn(ctx, in, out, err, sizeof(err));
+    if (rc < 0 && !err[0]) describe(in, rc, err, sizeof(err));
+    if (rc == 0)
+        http_reply_json(rep, 200, out);
+    else
+        http_reply_errno(rep, -rc, "%s: %s", req->suffix, err);
+    if (rc < 0) /* ENOENT, EEXIST... are answers, not faults: debug only */
+        log_debug("%s: %s", req->suffix, err);
+    json_object_put(out);
+    json_object_put(in);
+}
