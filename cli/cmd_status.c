@@ -19,7 +19,6 @@
 
 /* The status document's count of chunks below the replication factor;
  * wire.h has no name for it yet. */
-#define STATUS_K_UNDER_REPLICATED "under_replicated"
 
 #define STATUS_ID_SHORT 8
 #define STATUS_UNITS_MAX 32
@@ -63,7 +62,7 @@ static int status_decode(json_object *doc, struct status_doc *s, char *err,
             0 ||
         (rc = json_get_u64(doc, K_REPLICATION, &s->replication, err, errlen)) <
             0 ||
-        (rc = json_get_u64(doc, STATUS_K_UNDER_REPLICATED, &s->under_replicated,
+        (rc = json_get_u64(doc, K_UNDER_REPLICATED, &s->under_replicated,
                            err, errlen)) < 0)
         return rc;
     s->nnodes = json_object_array_length(arr);

@@ -88,6 +88,7 @@
 #define K_TOTAL "total"
 #define K_AVAIL "avail"
 #define K_FILES "files"
+#define K_UNDER_REPLICATED "under_replicated"
 
 /* JSON keys: errors */
 #define K_ERROR "error" /* errno name, e.g. "ENOENT" */

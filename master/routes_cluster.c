@@ -19,7 +19,6 @@
 #include "wire.h"
 
 /* Not (yet) in wire.h: only the status document carries it. */
-#define K_UNDER_REPLICATED "under_replicated"
 
 static void reply_and_put(struct http_reply *rep, json_object *out)
 {
