@@ -1,0 +1,622 @@
+/*
+ * chunk_store.c - a chunk server's chunks on local disk.
+ *
+ * Writes go to a unique file in tmp/ while the bytes are hashed; only when
+ * the hash equals the id is the file renamed into chunks/ab/cd/.  The
+ * rename refuses to replace (renameat2 RENAME_NOREPLACE, or link(2) where
+ * the file system lacks it), so two concurrent puts of one chunk settle on
+ * exactly one file and the chunk count stays right without holding a lock
+ * across disk I/O.  The mutex only guards the count and the pending-fsync
+ * list.
+ *
+ * Directories are created lazily (there are 65536 ab/cd pairs); a put that
+ * created a directory also has to fsync that directory's parent, so the
+ * pending list remembers how many levels each put created.
+ */
+#include "chunk_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "chunk_id.h"
+#include "fsutil.h"
+#include "log.h"
+
+#define CHUNK_STORE_DIR_MODE 0755
+#define CHUNK_STORE_FILE_MODE 0644
+/* Room left in a PATH_MAX buffer after the base directory, for
+ * "/ab/cd/<64 hex>" or "/put.XXXXXX"; open refuses longer data dirs. */
+#define CHUNK_STORE_BASE_MAX (PATH_MAX - 128)
+
+/* A chunk renamed into place but not yet fsynced. */
+struct chunk_pending {
+    char id[CHUNK_ID_STRLEN];
+    unsigned new_dirs; /* directory levels this put created: 0, 1 or 2 */
+};
+
+struct chunk_store {
+    char chunks_dir[CHUNK_STORE_BASE_MAX];
+    char tmp_dir[CHUNK_STORE_BASE_MAX];
+    pthread_mutex_t lock; /* guards count and pending */
+    uint64_t count;
+    struct chunk_pending *pending;
+    size_t npending, pending_cap;
+};
+
+struct chunk_put {
+    struct chunk_store *store;
+    char id[CHUNK_ID_STRLEN];
+    struct chunk_hasher hasher;
+    bool exists; /* already stored: hash only, write nothing */
+    int fd;      /* temp file, -1 when exists */
+    int err;     /* first write error */
+    char tmp[PATH_MAX];
+};
+
+/* ---- paths ---- */
+
+/* chunks/ab, chunks/ab/cd and chunks/ab/cd/<id> for a valid id. */
+static void chunk_store_dir1(const struct chunk_store *s, const char *id,
+                             char out[PATH_MAX])
+{
+    snprintf(out, PATH_MAX, "%s/%.2s", s->chunks_dir, id);
+}
+
+static void chunk_store_dir2(const struct chunk_store *s, const char *id,
+                             char out[PATH_MAX])
+{
+    snprintf(out, PATH_MAX, "%s/%.2s/%.2s", s->chunks_dir, id, id + 2);
+}
+
+static void chunk_store_path(const struct chunk_store *s, const char *id,
+                             char out[PATH_MAX])
+{
+    snprintf(out, PATH_MAX, "%s/%.2s/%.2s/%s", s->chunks_dir, id, id + 2, id);
+}
+
+/* ---- durability helpers ---- */
+
+static int chunk_store_fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = 0;
+
+    if (fd < 0) return -errno;
+    if (fsync(fd) < 0) rc = -errno;
+    close(fd);
+    return rc;
+}
+
+/* fsync the chunk's directory and, for each level the put created, the
+ * parent that gained the new directory entry. */
+static int chunk_store_fsync_dirs(const struct chunk_store *s, const char *id,
+                                  unsigned new_dirs)
+{
+    char dir[PATH_MAX];
+    int rc;
+
+    chunk_store_dir2(s, id, dir);
+    rc = fs_fsync_dir(dir);
+    if (rc == 0 && new_dirs >= 1) {
+        chunk_store_dir1(s, id, dir);
+        rc = fs_fsync_dir(dir);
+    }
+    if (rc == 0 && new_dirs >= 2) rc = fs_fsync_dir(s->chunks_dir);
+    return rc;
+}
+
+static int chunk_store_sync_one(const struct chunk_store *s, const char *id,
+                                unsigned new_dirs)
+{
+    char path[PATH_MAX];
+    int rc;
+
+    chunk_store_path(s, id, path);
+    rc = chunk_store_fsync_path(path);
+    if (rc == 0) rc = chunk_store_fsync_dirs(s, id, new_dirs);
+    return rc;
+}
+
+static int chunk_store_add_pending(struct chunk_store *s, const char *id,
+                                   unsigned new_dirs)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->npending == s->pending_cap) {
+        size_t ncap = s->pending_cap ? s->pending_cap * 2 : 64;
+        struct chunk_pending *np = realloc(s->pending, ncap * sizeof(*np));
+        if (!np) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        s->pending = np;
+        s->pending_cap = ncap;
+    }
+    memcpy(s->pending[s->npending].id, id, CHUNK_ID_STRLEN);
+    s->pending[s->npending].new_dirs = new_dirs;
+    s->npending++;
+out:
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int chunk_store_flush_pending(struct chunk_store *s)
+{
+    struct chunk_pending *list;
+    size_t n;
+    int rc = 0;
+
+    /* take the list so puts can go on queueing while we fsync */
+    pthread_mutex_lock(&s->lock);
+    list = s->pending;
+    n = s->npending;
+    s->pending = NULL;
+    s->npending = s->pending_cap = 0;
+    pthread_mutex_unlock(&s->lock);
+
+    for (size_t i = 0; i < n; i++) {
+        int r = chunk_store_sync_one(s, list[i].id, list[i].new_dirs);
+        if (r == -ENOENT) /* deleted since: nothing to make durable */
+            continue;
+        if (r < 0) {
+            log_error("fsync of chunk %s failed: %s", list[i].id, strerror(-r));
+            if (rc == 0) rc = r;
+        }
+    }
+    free(list);
+    return rc;
+}
+
+int chunk_store_sync_ids(struct chunk_store *s, const char *const *ids,
+                         size_t n)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (!chunk_id_valid(ids[i])) return -EINVAL;
+    /* we do not know which levels a past put created: fsync all three */
+    for (size_t i = 0; i < n; i++) {
+        int r = chunk_store_sync_one(s, ids[i], 2);
+        if (r < 0 && r != -ENOENT && rc == 0) rc = r;
+    }
+    return rc;
+}
+
+/* ---- open: clean tmp/, count chunks ---- */
+
+static int chunk_store_clean_tmp(const char *tmp_dir)
+{
+    DIR *d = opendir(tmp_dir);
+    struct dirent *e;
+    int removed = 0;
+
+    if (!d) return -errno;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0) removed++;
+    }
+    closedir(d);
+    if (removed > 0)
+        log_info("removed %d interrupted write(s) from %s", removed, tmp_dir);
+    return 0;
+}
+
+static bool chunk_store_hex2(const char *name)
+{
+    for (int i = 0; i < 2; i++) {
+        char c = name[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return name[2] == '\0';
+}
+
+/* Open the subdirectory name of dir (an fd) as a DIR stream; NULL with
+ * errno.  Working relative to fds keeps the walk free of path strings. */
+static DIR *chunk_store_opendir_at(int dir, const char *name)
+{
+    int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d;
+
+    if (fd < 0) return NULL;
+    d = fdopendir(fd);
+    if (!d) close(fd);
+    return d;
+}
+
+/* Calls fn for each valid id in d whose first four hex digits are prefix;
+ * anything else found there is ignored.  Closes d. */
+static int chunk_store_list_leaf(DIR *d, const char *prefix,
+                                 int (*fn)(const char *id, void *ctx),
+                                 void *ctx)
+{
+    struct dirent *e;
+    int rc = 0;
+
+    while (rc == 0 && (e = readdir(d)) != NULL)
+        if (chunk_id_valid(e->d_name) && memcmp(e->d_name, prefix, 4) == 0)
+            rc = fn(e->d_name, ctx);
+    closedir(d);
+    return rc;
+}
+
+/* Walk chunks/ab/ (d): each cd subdirectory in turn.  Closes d. */
+static int chunk_store_list_mid(DIR *d, const char *ab,
+                                int (*fn)(const char *id, void *ctx), void *ctx)
+{
+    struct dirent *e;
+    int rc = 0;
+
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        char prefix[5];
+        DIR *sub;
+        if (!chunk_store_hex2(e->d_name)) continue;
+        sub = chunk_store_opendir_at(dirfd(d), e->d_name);
+        if (!sub) {
+            rc = errno == ENOENT ? 0 : -errno;
+            continue;
+        }
+        memcpy(prefix, ab, 2);
+        memcpy(prefix + 2, e->d_name, 3);
+        rc = chunk_store_list_leaf(sub, prefix, fn, ctx);
+    }
+    closedir(d);
+    return rc;
+}
+
+int chunk_store_list(struct chunk_store *s,
+                     int (*fn)(const char *id, void *ctx), void *ctx)
+{
+    DIR *d = opendir(s->chunks_dir);
+    struct dirent *e;
+    int rc = 0;
+
+    if (!d) return -errno;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        DIR *sub;
+        if (!chunk_store_hex2(e->d_name)) continue;
+        sub = chunk_store_opendir_at(dirfd(d), e->d_name);
+        if (!sub) {
+            rc = errno == ENOENT ? 0 : -errno;
+            continue;
+        }
+        rc = chunk_store_list_mid(sub, e->d_name, fn, ctx);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int chunk_store_count_one(const char *id, void *ctx)
+{
+    (void)id;
+    (*(uint64_t *)ctx)++;
+    return 0;
+}
+
+static int chunk_store_make_dirs(struct chunk_store *s, const char *dir,
+                                 char *err, size_t errlen)
+{
+    int rc;
+
+    if (snprintf(s->chunks_dir, sizeof(s->chunks_dir), "%s/chunks", dir) >=
+            (int)sizeof(s->chunks_dir) ||
+        snprintf(s->tmp_dir, sizeof(s->tmp_dir), "%s/tmp", dir) >=
+            (int)sizeof(s->tmp_dir)) {
+        snprintf(err, errlen, "data directory path too long: %s", dir);
+        return -ENAMETOOLONG;
+    }
+    rc = fs_mkdir_p(s->chunks_dir, CHUNK_STORE_DIR_MODE);
+    if (rc == 0) rc = fs_mkdir_p(s->tmp_dir, CHUNK_STORE_DIR_MODE);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot create %s/chunks and %s/tmp: %s", dir,
+                 dir, strerror(-rc));
+    return rc;
+}
+
+int chunk_store_open(const char *dir, struct chunk_store **out, char *err,
+                     size_t errlen)
+{
+    struct chunk_store *s = calloc(1, sizeof(*s));
+    int rc;
+
+    if (!s) return -ENOMEM;
+    pthread_mutex_init(&s->lock, NULL);
+    rc = chunk_store_make_dirs(s, dir, err, errlen);
+    if (rc == 0) {
+        rc = chunk_store_clean_tmp(s->tmp_dir);
+        if (rc < 0)
+            snprintf(err, errlen, "cannot clean %s: %s", s->tmp_dir,
+                     strerror(-rc));
+    }
+    if (rc == 0) {
+        rc = chunk_store_list(s, chunk_store_count_one, &s->count);
+        if (rc < 0)
+            snprintf(err, errlen, "cannot read %s: %s", s->chunks_dir,
+                     strerror(-rc));
+    }
+    if (rc < 0) {
+        chunk_store_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void chunk_store_close(struct chunk_store *s)
+{
+    if (!s) return;
+    pthread_mutex_destroy(&s->lock);
+    free(s->pending);
+    free(s);
+}
+
+uint64_t chunk_store_count(struct chunk_store *s)
+{
+    uint64_t n;
+
+    pthread_mutex_lock(&s->lock);
+    n = s->count;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+int chunk_store_space(struct chunk_store *s, uint64_t *total, uint64_t *avail)
+{
+    struct statvfs st;
+
+    if (statvfs(s->chunks_dir, &st) < 0) return -errno;
+    *total = (uint64_t)st.f_blocks * st.f_frsize;
+    *avail = (uint64_t)st.f_bavail * st.f_frsize;
+    return 0;
+}
+
+int chunk_store_space_advertised(struct chunk_store *s, uint64_t configured,
+                                 uint64_t *capacity, uint64_t *free_bytes)
+{
+    uint64_t total = 0, avail = 0;
+    int rc = chunk_store_space(s, &total, &avail);
+
+    if (rc < 0) return rc;
+    *capacity = configured ? configured : total;
+    *free_bytes = avail < *capacity ? avail : *capacity;
+    return 0;
+}
+
+/* ---- reading and deleting ---- */
+
+int chunk_store_open_read(struct chunk_store *s, const char *id, int *fd,
+                          uint64_t *size)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    int f;
+
+    if (!chunk_id_valid(id)) return -EINVAL;
+    chunk_store_path(s, id, path);
+    f = open(path, O_RDONLY | O_CLOEXEC);
+    if (f < 0) return -errno;
+    if (fstat(f, &st) < 0) {
+        int e = errno;
+        close(f);
+        return -e;
+    }
+    *fd = f;
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+int chunk_store_stat(struct chunk_store *s, const char *id, uint64_t *size)
+{
+    char path[PATH_MAX];
+    struct stat st;
+
+    if (!chunk_id_valid(id)) return -EINVAL;
+    chunk_store_path(s, id, path);
+    if (stat(path, &st) < 0) return -errno;
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+int chunk_store_delete(struct chunk_store *s, const char *id)
+{
+    char path[PATH_MAX], dir[PATH_MAX];
+
+    if (!chunk_id_valid(id)) return -EINVAL;
+    chunk_store_path(s, id, path);
+    if (unlink(path) < 0) return -errno;
+    pthread_mutex_lock(&s->lock);
+    s->count--;
+    pthread_mutex_unlock(&s->lock);
+    /* the master forgets the replica once we answer: make it stick */
+    chunk_store_dir2(s, id, dir);
+    return fs_fsync_dir(dir);
+}
+
+/* ---- writing ---- */
+
+int chunk_store_put_begin(struct chunk_store *s, const char *id,
+                          struct chunk_put **out)
+{
+    struct chunk_put *p;
+    uint64_t size;
+
+    if (!chunk_id_valid(id)) return -EINVAL;
+    p = calloc(1, sizeof(*p));
+    if (!p) return -ENOMEM;
+    p->store = s;
+    p->fd = -1;
+    memcpy(p->id, id, CHUNK_ID_STRLEN);
+    chunk_hasher_init(&p->hasher);
+    p->exists = chunk_store_stat(s, id, &size) == 0;
+    if (!p->exists) {
+        snprintf(p->tmp, sizeof(p->tmp), "%s/put.XXXXXX", s->tmp_dir);
+        p->fd = mkostemp(p->tmp, O_CLOEXEC);
+        if (p->fd < 0) {
+            int e = errno;
+            free(p);
+            return -e;
+        }
+    }
+    *out = p;
+    return 0;
+}
+
+static int chunk_store_write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int chunk_store_put_write(struct chunk_put *p, const void *data, size_t len)
+{
+    if (p->err) return p->err;
+    chunk_hasher_update(&p->hasher, data, len);
+    if (p->fd >= 0) p->err = chunk_store_write_all(p->fd, data, len);
+    return p->err;
+}
+
+void chunk_store_put_abort(struct chunk_put *p)
+{
+    if (!p) return;
+    if (p->fd >= 0) {
+        close(p->fd);
+        unlink(p->tmp);
+    }
+    free(p);
+}
+
+/* Create chunks/ab and chunks/ab/cd if missing; *created counts the
+ * levels made (so their parents get fsynced). */
+static int chunk_store_mkdirs(struct chunk_store *s, const char *id,
+                              unsigned *created)
+{
+    char dir[PATH_MAX];
+
+    *created = 0;
+    chunk_store_dir1(s, id, dir);
+    if (mkdir(dir, CHUNK_STORE_DIR_MODE) == 0)
+        *created = 2; /* ab is new, so cd is new too */
+    else if (errno != EEXIST)
+        return -errno;
+    chunk_store_dir2(s, id, dir);
+    if (mkdir(dir, CHUNK_STORE_DIR_MODE) == 0) {
+        if (*created == 0) *created = 1;
+    } else if (errno != EEXIST) {
+        return -errno;
+    }
+    return 0;
+}
+
+/* Move tmp to path unless path exists: 0, or -EEXIST with tmp left. */
+static int chunk_store_link_noreplace(const char *tmp, const char *path)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS) return -errno;
+    /* file system without RENAME_NOREPLACE: link(2) never replaces */
+    if (link(tmp, path) < 0) return -errno;
+    unlink(tmp);
+    return 0;
+}
+
+/* The bytes were right and the chunk was already there (before the put or
+ * placed by a concurrent one). */
+static int chunk_store_commit_existing(struct chunk_put *p, bool sync,
+                                       bool *created)
+{
+    uint64_t size;
+
+    *created = false;
+    /* a DELETE between begin and commit would leave us claiming a chunk
+     * we never wrote: make the client retry instead */
+    if (chunk_store_stat(p->store, p->id, &size) < 0) return -EAGAIN;
+    return sync ? chunk_store_sync_one(p->store, p->id, 2) : 0;
+}
+
+static int chunk_store_commit_new(struct chunk_put *p, bool sync, bool *created)
+{
+    struct chunk_store *s = p->store;
+    char path[PATH_MAX];
+    unsigned new_dirs = 0;
+    int rc = 0, fd = p->fd;
+
+    p->fd = -1;
+    if (sync && fsync(fd) < 0) rc = -errno;
+    if (close(fd) < 0 && rc == 0) rc = -errno;
+    if (rc == 0 && fchmodat(AT_FDCWD, p->tmp, CHUNK_STORE_FILE_MODE, 0) < 0)
+        rc = -errno;
+    if (rc == 0) rc = chunk_store_mkdirs(s, p->id, &new_dirs);
+    chunk_store_path(s, p->id, path);
+    if (rc == 0) rc = chunk_store_link_noreplace(p->tmp, path);
+    if (rc == -EEXIST) {
+        unlink(p->tmp);
+        return chunk_store_commit_existing(p, sync, created);
+    }
+    if (rc < 0) {
+        unlink(p->tmp);
+        return rc;
+    }
+    *created = true;
+    pthread_mutex_lock(&s->lock);
+    s->count++;
+    pthread_mutex_unlock(&s->lock);
+    if (sync) return chunk_store_fsync_dirs(s, p->id, new_dirs);
+    return chunk_store_add_pending(s, p->id, new_dirs);
+}
+
+int chunk_store_put_commit(struct chunk_put *p, bool sync, bool *created)
+{
+    char got[CHUNK_ID_STRLEN];
+    int rc;
+
+    *created = false;
+    if (p->err) {
+        rc = p->err;
+        chunk_store_put_abort(p);
+        return rc;
+    }
+    chunk_hasher_final(&p->hasher, got);
+    if (strcmp(got, p->id) != 0) {
+        chunk_store_put_abort(p);
+        return -EBADMSG;
+    }
+    if (p->exists)
+        rc = chunk_store_commit_existing(p, sync, created);
+    else
+        rc = chunk_store_commit_new(p, sync, created);
+    free(p);
+    return rc;
+}
+
+int chunk_store_put(struct chunk_store *s, const char *id, const void *data,
+                    size_t len, bool sync, bool *created)
+{
+    struct chunk_put *p;
+    int rc = chunk_store_put_begin(s, id, &p);
+
+    if (rc < 0) return rc;
+    rc = chunk_store_put_write(p, data, len);
+    if (rc < 0) {
+        chunk_store_put_abort(p);
+        return rc;
+    }
+    return chunk_store_put_commit(p, sync, created);
+}

@@ -1,0 +1,182 @@
+/*
+ * heartbeat.c - telling the master this chunk server is alive.
+ *
+ * A master that is down is normal (it restarts, it is not up yet): the
+ * thread warns once, keeps beating, and says when the master is back.
+ * The full chunk report follows every reconnection because a restarted
+ * master may have lost track of what we hold.
+ */
+#include "heartbeat.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json_util.h"
+#include "log.h"
+#include "ticker.h"
+#include "wire.h"
+
+struct heartbeat {
+    struct heartbeat_config cfg;
+    struct ticker *ticker;
+    bool reachable;     /* last beat got an answer */
+    bool warned;        /* the "unreachable" warning was logged */
+    bool report_due;    /* send the full list after the next good beat */
+    time_t last_report; /* CLOCK_MONOTONIC seconds */
+};
+
+static time_t heartbeat_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* A request should not outlive the interval by much, nor give up on a
+ * busy master too fast. */
+static long heartbeat_timeout_ms(const struct heartbeat *hb)
+{
+    long long t = hb->cfg.interval_ms * 2;
+
+    if (t < 2000) t = 2000;
+    if (t > 10000) t = 10000;
+    return (long)t;
+}
+
+static json_object *heartbeat_body(struct heartbeat *hb)
+{
+    json_object *o = json_object_new_object();
+    uint64_t capacity = 0, free_bytes = 0;
+    int rc;
+
+    rc = chunk_store_space_advertised(hb->cfg.store, hb->cfg.capacity,
+                                      &capacity, &free_bytes);
+    if (rc < 0) log_warn("cannot read free space: %s", strerror(-rc));
+    json_add_string(o, K_NODE_ID, hb->cfg.node_id);
+    json_add_string(o, K_ADDR, hb->cfg.addr);
+    json_add_string(o, K_ZONE, hb->cfg.zone);
+    json_add_u64(o, K_CAPACITY, capacity);
+    json_add_u64(o, K_FREE, free_bytes);
+    json_add_u64(o, K_CHUNK_COUNT, chunk_store_count(hb->cfg.store));
+    return o;
+}
+
+void heartbeat_run_commands(struct heartbeat *hb, json_object *commands)
+{
+    size_t n = json_object_array_length(commands);
+
+    (void)hb;
+    for (size_t i = 0; i < n; i++)
+        log_debug(
+            "master command ignored (not implemented): %s",
+            json_object_to_json_string(json_object_array_get_idx(commands, i)));
+}
+
+static int heartbeat_add_id(const char *id, void *ctx)
+{
+    json_object_array_add(ctx, json_object_new_string(id));
+    return 0;
+}
+
+static void heartbeat_report(struct heartbeat *hb)
+{
+    json_object *req = json_object_new_object(), *ids, *reply = NULL;
+    char err[256];
+    int rc;
+
+    json_add_string(req, K_NODE_ID, hb->cfg.node_id);
+    ids = json_object_new_array();
+    json_object_object_add(req, K_CHUNKS, ids);
+    rc = chunk_store_list(hb->cfg.store, heartbeat_add_id, ids);
+    if (rc < 0) {
+        log_error("cannot list chunks for the report: %s", strerror(-rc));
+        json_object_put(req);
+        return;
+    }
+    rc = http_json(hb->cfg.client, hb->cfg.master, "POST", DFS_PATH_NODE_REPORT,
+                   req, heartbeat_timeout_ms(hb) * 3, &reply, err, sizeof(err));
+    if (rc == 0)
+        log_info("reported %zu chunks to the master",
+                 json_object_array_length(ids));
+    else
+        log_warn("chunk report to master %s failed: %s", hb->cfg.master, err);
+    /* a refused report is retried at the next interval, not on every beat:
+     * walking every directory each heartbeat would be its own outage */
+    hb->report_due = false;
+    hb->last_report = heartbeat_now();
+    json_object_put(reply);
+    json_object_put(req);
+}
+
+static void heartbeat_note_failure(struct heartbeat *hb, const char *err)
+{
+    if (!hb->warned)
+        log_warn("master %s unreachable: %s (will keep trying)", hb->cfg.master,
+                 err);
+    hb->warned = true;
+    hb->reachable = false;
+    hb->report_due = true;
+}
+
+static void heartbeat_note_success(struct heartbeat *hb)
+{
+    if (hb->warned)
+        log_info("master %s is reachable again", hb->cfg.master);
+    else if (!hb->reachable)
+        log_info("registered with master %s as %s", hb->cfg.master,
+                 hb->cfg.node_id);
+    hb->warned = false;
+    hb->reachable = true;
+}
+
+static void heartbeat_tick(void *arg)
+{
+    struct heartbeat *hb = arg;
+    json_object *req = heartbeat_body(hb), *reply = NULL, *commands;
+    char err[256] = "";
+    int rc;
+
+    rc = http_json(hb->cfg.client, hb->cfg.master, "POST",
+                   DFS_PATH_NODE_HEARTBEAT, req, heartbeat_timeout_ms(hb),
+                   &reply, err, sizeof(err));
+    json_object_put(req);
+    if (rc < 0) {
+        heartbeat_note_failure(hb, err[0] ? err : strerror(-rc));
+        return;
+    }
+    heartbeat_note_success(hb);
+    if (json_object_object_get_ex(reply, K_COMMANDS, &commands) &&
+        json_object_is_type(commands, json_type_array))
+        heartbeat_run_commands(hb, commands);
+    json_object_put(reply);
+    if (hb->report_due ||
+        heartbeat_now() - hb->last_report >= HEARTBEAT_REPORT_INTERVAL_S)
+        heartbeat_report(hb);
+}
+
+struct heartbeat *heartbeat_start(const struct heartbeat_config *cfg)
+{
+    struct heartbeat *hb = calloc(1, sizeof(*hb));
+
+    if (!hb) return NULL;
+    hb->cfg = *cfg;
+    hb->report_due = true;
+    hb->ticker =
+        ticker_start("heartbeat", cfg->interval_ms, 1, heartbeat_tick, hb);
+    if (!hb->ticker) {
+        free(hb);
+        return NULL;
+    }
+    return hb;
+}
+
+void heartbeat_stop(struct heartbeat *hb)
+{
+    if (!hb) return;
+    ticker_stop(hb->ticker);
+    free(hb);
+}
