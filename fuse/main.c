@@ -1,2 +1,196 @@
-/* placeholder until the fuse module is written */
-int main(void) { return 1; }
+/*
+ * main.c - mount.dfs: mount a dfs cluster with FUSE.
+ *
+ * The table of contents: parse the command line, check what would make
+ * the mount useless before mounting (mountpoint, secret, master), build
+ * the shared mount state, mount, go to the background once the mount is
+ * ready (unless -f), serve with the multithreaded loop until unmounted or
+ * SIGTERM/SIGINT, clean up.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "chunk_cache.h"
+#include "log.h"
+#include "mount_opts.h"
+#include "node_cache.h"
+#include "open_table.h"
+#include "ops.h"
+#include "wire.h"
+
+#define PROG "mount.dfs"
+#define MASTER_CHECK_MS 3000 /* how long to wait for the master at mount */
+#define NODE_CACHE_TTL_MS 2000
+#define LOOP_MAX_THREADS 32
+
+static int check_mountpoint(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        fprintf(stderr, PROG ": mountpoint %s does not exist\n", path);
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, PROG ": mountpoint %s is not a directory\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The cluster's chunk size and replication, or a one-line reason. */
+static int check_master(struct http_client *http, const char *master,
+                        struct dfs_cluster_info *info)
+{
+    struct master_client *mc = master_client_new(http, master, MASTER_CHECK_MS);
+    struct http_response r;
+    int rc;
+
+    if (!mc) return -ENOMEM;
+    rc = master_cluster_info(mc, info);
+    master_client_free(mc);
+    if (rc == 0) return 0;
+    /* master_client says EIO for "unreachable"; one raw request gives
+     * the transport's own words (Connection refused, ...). */
+    int hrc = http_request(http, master, "GET", DFS_PATH_CLUSTER_INFO, NULL, 0,
+                           NULL, MASTER_CHECK_MS, &r);
+    if (hrc < 0)
+        fprintf(stderr, PROG ": cannot reach master %s: %s\n", master,
+                hrc != -EIO || !r.error[0] ? strerror(-hrc) : r.error);
+    else
+        fprintf(stderr, PROG ": master %s: %s (HTTP %ld)\n", master,
+                strerror(-rc), r.status);
+    http_response_free(&r);
+    return rc;
+}
+
+static void mount_state_free(struct dfs_mount *m)
+{
+    /* Detached prefetch threads use the cache and client: let them end. */
+    while (__atomic_load_n(&m->prefetches, __ATOMIC_ACQUIRE) > 0)
+        usleep(10000);
+    open_table_free(m->open);
+    node_cache_free(m->nodes);
+    chunk_cache_free(m->cache);
+    master_client_free(m->mc);
+}
+
+static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
+                            struct http_client *http,
+                            const struct dfs_cluster_info *info)
+{
+    memset(m, 0, sizeof(*m));
+    m->http = http;
+    m->chunk_size = info->chunk_size;
+    m->replication = info->replication ? info->replication : 1;
+    m->attr_timeout = o->attr_timeout;
+    m->entry_timeout = o->entry_timeout;
+    m->retry_ms = o->retry_ms;
+    m->writeback_cache = o->writeback_cache;
+    m->mc = master_client_new(http, o->master, o->retry_ms);
+    m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
+    m->open = open_table_new();
+    m->nodes = m->mc ? node_cache_new(m->mc, NODE_CACHE_TTL_MS) : NULL;
+    if (!m->mc || !m->cache || !m->open || !m->nodes) {
+        mount_state_free(m);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* libfuse's argv: fsname/subtype so mount(8) shows "dfs#HOST:PORT on DIR
+ * type fuse.dfs", default_permissions so the kernel checks modes. */
+static struct fuse_session *session_new(const struct mount_opts *o,
+                                        struct dfs_mount *m)
+{
+    char opts[MOUNT_OPTS_FUSE_MAX + 512];
+    char *argv[] = {PROG, "-o", opts, o->debug ? "-d" : NULL, NULL};
+    struct fuse_args args = FUSE_ARGS_INIT(o->debug ? 4 : 3, argv);
+    struct fuse_session *se;
+
+    snprintf(opts, sizeof(opts),
+             "fsname=dfs#%s,subtype=dfs,"
+             "default_permissions%s%s",
+             o->master, o->fuse_opts[0] ? "," : "", o->fuse_opts);
+    se = fuse_session_new(&args, &dfs_ops, sizeof(dfs_ops), m);
+    fuse_opt_free_args(&args);
+    return se;
+}
+
+static int serve(struct fuse_session *se)
+{
+    struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+    int rc;
+
+    if (!cfg) return -ENOMEM;
+    fuse_loop_cfg_set_max_threads(cfg, LOOP_MAX_THREADS);
+    rc = fuse_session_loop_mt(se, cfg);
+    fuse_loop_cfg_destroy(cfg);
+    /* Stopped by a signal is a clean exit. */
+    if (rc == SIGTERM || rc == SIGINT || rc == SIGHUP || rc == -SIGTERM ||
+        rc == -SIGINT || rc == -SIGHUP)
+        rc = 0;
+    return rc;
+}
+
+static int run(const struct mount_opts *o, struct dfs_mount *m)
+{
+    struct fuse_session *se = session_new(o, m);
+    int rc = 1;
+
+    if (!se) return 1;
+    if (fuse_set_signal_handlers(se) != 0) goto out_destroy;
+    if (fuse_session_mount(se, o->mountpoint) != 0) goto out_signals;
+    log_info("mounted %s at %s (chunk size %u, %u replicas)", o->master,
+             o->mountpoint, m->chunk_size, m->replication);
+    fuse_daemonize(o->foreground);
+    rc = serve(se) == 0 ? 0 : 1;
+    fuse_session_unmount(se);
+    log_info("unmounted %s", o->mountpoint);
+out_signals:
+    fuse_remove_signal_handlers(se);
+out_destroy:
+    fuse_session_destroy(se);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct mount_opts o;
+    struct auth_keys keys;
+    struct dfs_cluster_info info;
+    struct http_client *http;
+    struct dfs_mount m;
+    char err[256];
+    int rc = mount_opts_parse(argc, argv, &o, err, sizeof(err));
+
+    if (rc == MOUNT_OPTS_HELP) return 0;
+    if (rc < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 2;
+    }
+    log_init(PROG, o.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+    if (check_mountpoint(o.mountpoint) < 0 || chunk_id_init() < 0) return 1;
+    if (auth_keys_load(o.secret_file, AUTH_ROLE_CLIENT, &keys, err,
+                       sizeof(err)) < 0) {
+        fprintf(stderr, PROG ": %s: %s\n", o.secret_file, err);
+        return 1;
+    }
+    http = http_client_new(&keys, NULL);
+    sodium_memzero(&keys, sizeof(keys));
+    if (!http || check_master(http, o.master, &info) < 0 ||
+        mount_state_init(&m, &o, http, &info) < 0) {
+        http_client_free(http);
+        return 1;
+    }
+    rc = run(&o, &m);
+    mount_state_free(&m);
+    http_client_free(http);
+    mount_opts_free(&o);
+    return rc;
+}

@@ -1,0 +1,35 @@
+/*
+ * dfs_mount.h - the state of one mount, shared by every FUSE handler.
+ *
+ * Built once in main.c before the session starts and passed to the
+ * low-level ops as the session's userdata; read-only afterwards except
+ * through the thread-safe modules it points to.
+ */
+#ifndef DFS_FUSE_MOUNT_H
+#define DFS_FUSE_MOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http_client.h"
+#include "master_client.h"
+
+struct chunk_cache;
+struct node_cache;
+struct open_table;
+
+struct dfs_mount {
+    struct master_client *mc;
+    struct http_client *http;
+    uint32_t chunk_size;
+    uint32_t replication;
+    double attr_timeout, entry_timeout;
+    long retry_ms;
+    bool writeback_cache;
+    struct chunk_cache *cache;
+    struct node_cache *nodes;
+    struct open_table *open;
+    int prefetches; /* background fetches running (atomic) */
+};
+
+#endif

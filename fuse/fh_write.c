@@ -1,0 +1,276 @@
+/*
+ * fh_write.c - writing through a file handle: buffer, seal, commit.
+ *
+ * Writes fill a buffer for one chunk.  When the write moves to another
+ * chunk or the buffer is full, the buffer is handed to a seal job (a
+ * thread that hashes it and uploads it to its replicas) and a new buffer
+ * starts; writing into a chunk that already has bytes starts from a copy
+ * of them (read-modify-write: chunks are immutable).  Finished jobs are
+ * reaped in order, oldest first, so a chunk rewritten twice ends with its
+ * newest bytes in the map.  flush() turns the reaped results into one
+ * master commit.
+ */
+#include "file_handle.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chunk_io.h"
+#include "log.h"
+
+/* Grow *arr (of *cap elements of size sz) to hold need; 0 or -ENOMEM. */
+static int grow(void *arr, size_t *cap, size_t need, size_t sz)
+{
+    void **p = arr;
+    size_t ncap = *cap ? *cap : 16;
+    void *n;
+
+    if (need <= *cap) return 0;
+    while (ncap < need)
+        ncap *= 2;
+    n = realloc(*p, ncap * sz);
+    if (!n) return -ENOMEM;
+    *p = n;
+    *cap = ncap;
+    return 0;
+}
+
+static void *seal_main(void *p)
+{
+    struct fh_seal_job *job = p;
+    struct chunk_data *d = job->data;
+    char id[CHUNK_ID_STRLEN];
+
+    /* Small last chunks would pin a whole chunk-size buffer in the cache.
+     * job->data stays as it is: readers of this handle use it meanwhile. */
+    if (d->len < d->cap / 2) {
+        job->small = chunk_data_new(d->len);
+        if (job->small) {
+            memcpy(job->small->data, d->data, d->len);
+            job->small->len = d->len;
+        }
+    }
+    chunk_id_compute(d->data, d->len, id);
+    job->rc = chunk_io_write(job->m, id, d->data, d->len, job->sync, &job->ref,
+                             &job->where);
+    return NULL;
+}
+
+static int remember_unsynced(struct dfs_file *fh, const struct dfs_chunk *c)
+{
+    if (grow(&fh->unsynced, &fh->cap_unsynced, fh->nunsynced + 1,
+             sizeof(*fh->unsynced)) < 0)
+        return -ENOMEM;
+    memcpy(fh->unsynced[fh->nunsynced++], c->id, CHUNK_ID_STRLEN);
+    for (size_t i = 0; i < c->nreplicas; i++) {
+        size_t j = 0;
+        while (j < fh->nsync_addrs &&
+               strcmp(fh->sync_addrs[j], c->replicas[i]) != 0)
+            j++;
+        if (j < fh->nsync_addrs) continue;
+        if (grow(&fh->sync_addrs, &fh->cap_sync_addrs, j + 1,
+                 sizeof(*fh->sync_addrs)) < 0)
+            return -ENOMEM;
+        memcpy(fh->sync_addrs[fh->nsync_addrs++], c->replicas[i],
+               ADDR_TEXT_MAX);
+    }
+    return 0;
+}
+
+static int add_pending(struct dfs_file *fh, const struct dfs_chunk_ref *r)
+{
+    for (size_t i = 0; i < fh->npending; i++) {
+        if (fh->pending[i].index == r->index) {
+            fh->pending[i] = *r;
+            return 0;
+        }
+    }
+    if (grow(&fh->pending, &fh->cap_pending, fh->npending + 1,
+             sizeof(*fh->pending)) < 0)
+        return -ENOMEM;
+    fh->pending[fh->npending++] = *r;
+    return 0;
+}
+
+/* Wait for the oldest job and take in its result. */
+static void reap_oldest(struct dfs_file *fh)
+{
+    struct fh_seal_job *job = fh->jobs[0];
+    int rc;
+
+    if (job->joinable) pthread_join(job->thread, NULL);
+    memmove(&fh->jobs[0], &fh->jobs[1], --fh->njobs * sizeof(fh->jobs[0]));
+    rc = job->rc;
+    if (rc == 0) {
+        job->ref.index = job->where.index = job->index;
+        rc = add_pending(fh, &job->ref);
+        if (rc == 0) rc = fh_map_set(fh, &job->where);
+        if (rc == 0 && !job->sync) rc = remember_unsynced(fh, &job->where);
+        if (rc == 0)
+            chunk_cache_put(fh->m->cache, job->ref.id,
+                            job->small ? job->small : job->data);
+    }
+    if (rc < 0) {
+        log_error("inode %llu chunk %llu: seal failed: %s",
+                  (unsigned long long)fh->ino, (unsigned long long)job->index,
+                  strerror(-rc));
+        fh->err = -EIO;
+    }
+    chunk_data_put(job->data);
+    chunk_data_put(job->small);
+    free(job);
+}
+
+static void reap_all(struct dfs_file *fh)
+{
+    while (fh->njobs > 0)
+        reap_oldest(fh);
+}
+
+/* Hand the buffer to a seal job; the buffer is empty afterwards. */
+static void seal_buffer(struct dfs_file *fh, bool sync)
+{
+    struct fh_seal_job *job;
+
+    if (!fh->buf) return;
+    if (fh->buf->len == 0) {
+        chunk_data_put(fh->buf);
+        fh->buf = NULL;
+        return;
+    }
+    if (fh->njobs == FH_MAX_INFLIGHT) reap_oldest(fh);
+    job = calloc(1, sizeof(*job));
+    if (!job) {
+        fh->err = -EIO;
+        return;
+    }
+    job->m = fh->m;
+    job->index = fh->buf_index;
+    job->data = fh->buf;
+    job->sync = sync;
+    fh->buf = NULL;
+    fh->jobs[fh->njobs++] = job;
+    job->joinable = pthread_create(&job->thread, NULL, seal_main, job) == 0;
+    if (!job->joinable) seal_main(job); /* no thread to spare: seal inline */
+}
+
+/* The bytes chunk `index` holds now, as this handle sees them, or NULL. */
+static int old_bytes(struct dfs_file *fh, uint64_t index,
+                     struct chunk_data **out)
+{
+    const struct fh_seal_job *job = fh_job_find(fh, index);
+    const struct dfs_chunk *c;
+    struct dfs_chunk copy;
+
+    *out = NULL;
+    if (job) {
+        *out = chunk_data_get(job->data);
+        return 0;
+    }
+    c = fh_map_find(fh, index);
+    if (!c) return 0;
+    copy = *c;
+    return chunk_io_read(fh->m, &copy, out);
+}
+
+/* Make the buffer hold chunk `index`, ready for a write of [coff,
+ * coff+take): seal the previous one, and start from the old bytes unless
+ * the write replaces all of them. */
+static int buffer_select(struct dfs_file *fh, uint64_t index, size_t coff,
+                         size_t take)
+{
+    const struct dfs_chunk *c;
+    struct chunk_data *old = NULL;
+    const struct fh_seal_job *job;
+    int rc;
+
+    if (fh->buf && fh->buf_index == index) return 0;
+    seal_buffer(fh, false);
+    if (fh->err) return fh->err;
+    job = fh_job_find(fh, index);
+    c = fh_map_find(fh, index);
+    bool covers = coff == 0 && take >= (job ? job->data->len : c ? c->len : 0);
+    if (!covers) {
+        rc = old_bytes(fh, index, &old);
+        if (rc < 0) return rc;
+    }
+    fh->buf = chunk_data_new(fh->m->chunk_size);
+    if (!fh->buf) {
+        chunk_data_put(old);
+        return -ENOMEM;
+    }
+    fh->buf_index = index;
+    if (old) {
+        size_t n = old->len < fh->buf->cap ? old->len : fh->buf->cap;
+        memcpy(fh->buf->data, old->data, n);
+        fh->buf->len = n;
+        chunk_data_put(old);
+    }
+    return 0;
+}
+
+int fh_write(struct dfs_file *fh, const char *data, size_t size, uint64_t off)
+{
+    uint64_t cs = fh->m->chunk_size;
+    size_t done = 0;
+    int rc = 0;
+
+    pthread_mutex_lock(&fh->lock);
+    if (fh->err) rc = -EIO;
+    while (rc == 0 && done < size) {
+        uint64_t pos = off + done, index = pos / cs;
+        size_t coff = (size_t)(pos % cs);
+        size_t take = size - done < cs - coff ? size - done : cs - coff;
+
+        rc = buffer_select(fh, index, coff, take);
+        if (rc < 0) break;
+        memcpy(fh->buf->data + coff, data + done, take);
+        if (coff + take > fh->buf->len) fh->buf->len = coff + take;
+        if (pos + take > fh->size)
+            __atomic_store_n(&fh->size, pos + take, __ATOMIC_RELEASE);
+        __atomic_store_n(&fh->dirty, true, __ATOMIC_RELEASE);
+        if (fh->buf->len == cs && coff + take == cs) seal_buffer(fh, false);
+        done += take;
+    }
+    pthread_mutex_unlock(&fh->lock);
+    return rc;
+}
+
+static int flush_locked(struct dfs_file *fh, bool fsync)
+{
+    struct dfs_attr attr;
+    int rc;
+
+    seal_buffer(fh, fsync);
+    reap_all(fh);
+    if (fh->err) return -EIO;
+    if (fsync && fh->nunsynced > 0) {
+        rc = chunk_io_sync(fh->m, fh->sync_addrs, fh->nsync_addrs, fh->unsynced,
+                           fh->nunsynced);
+        if (rc < 0) return -EIO;
+        fh->nunsynced = fh->nsync_addrs = 0;
+    }
+    if (!fh->dirty) return 0;
+    rc = master_commit(fh->m->mc, fh->ino, fh->size, fh->pending, fh->npending,
+                       &attr);
+    /* Unlinked while open: nobody can see the data any more. */
+    if (rc == -ENOENT) rc = 0;
+    if (rc < 0) {
+        log_error("inode %llu: commit of %zu chunks failed: %s",
+                  (unsigned long long)fh->ino, fh->npending, strerror(-rc));
+        return -EIO;
+    }
+    fh->npending = 0;
+    fh->map.size = fh->size;
+    __atomic_store_n(&fh->dirty, false, __ATOMIC_RELEASE);
+    return 0;
+}
+
+int fh_flush(struct dfs_file *fh, bool fsync)
+{
+    pthread_mutex_lock(&fh->lock);
+    int rc = flush_locked(fh, fsync);
+    pthread_mutex_unlock(&fh->lock);
+    return rc;
+}

@@ -1,0 +1,261 @@
+/*
+ * file_handle.c - opening, reading and closing files.
+ *
+ * Reads serve each chunk from the freshest copy this handle knows: the
+ * write buffer, then a chunk still being sealed, then the chunk map
+ * (through the mount's cache or a replica).  Bytes past a chunk's stored
+ * length and holes read as zeros; reads stop at the handle's size.  A
+ * read that continues where the last one ended starts a background fetch
+ * of the next chunk, so a sequential reader rarely waits on the network.
+ */
+#include "file_handle.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chunk_io.h"
+#include "log.h"
+
+/* Mount-wide cap on background fetches (each holds one chunk). */
+#define FH_MAX_PREFETCH 4
+
+static struct dfs_file *fh_alloc(struct dfs_mount *m, uint64_t ino)
+{
+    struct dfs_file *fh = calloc(1, sizeof(*fh));
+    if (!fh) return NULL;
+    pthread_mutex_init(&fh->lock, NULL);
+    fh->m = m;
+    fh->ino = ino;
+    fh->map.ino = ino;
+    fh->map.chunk_size = m->chunk_size;
+    return fh;
+}
+
+int fh_new_empty(struct dfs_mount *m, uint64_t ino, struct dfs_file **out)
+{
+    *out = fh_alloc(m, ino);
+    return *out ? 0 : -ENOMEM;
+}
+
+int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
+            struct dfs_file **out)
+{
+    struct dfs_file *fh = fh_alloc(m, ino);
+    int rc;
+
+    if (!fh) return -ENOMEM;
+    rc = master_chunks(m->mc, ino, &fh->map);
+    if (rc == 0 && trunc && fh->map.size > 0) {
+        struct dfs_attr attr;
+        rc = master_commit(m->mc, ino, 0, NULL, 0, &attr);
+        if (rc == 0) {
+            meta_chunk_map_free(&fh->map);
+            fh->map =
+                (struct dfs_chunk_map){.ino = ino, .chunk_size = m->chunk_size};
+        }
+    }
+    if (rc < 0) {
+        fh_free(fh);
+        return rc;
+    }
+    fh->size = fh->map.size;
+    *out = fh;
+    return 0;
+}
+
+void fh_free(struct dfs_file *fh)
+{
+    if (!fh) return;
+    /* flush() reaped the jobs; this covers a failed flush. */
+    for (size_t i = 0; i < fh->njobs; i++) {
+        if (fh->jobs[i]->joinable) pthread_join(fh->jobs[i]->thread, NULL);
+        chunk_data_put(fh->jobs[i]->data);
+        chunk_data_put(fh->jobs[i]->small);
+        free(fh->jobs[i]);
+    }
+    chunk_data_put(fh->buf);
+    meta_chunk_map_free(&fh->map);
+    free(fh->pending);
+    free(fh->unsynced);
+    free(fh->sync_addrs);
+    pthread_mutex_destroy(&fh->lock);
+    free(fh);
+}
+
+bool fh_dirty_size(struct dfs_file *fh, uint64_t *size)
+{
+    if (!__atomic_load_n(&fh->dirty, __ATOMIC_ACQUIRE)) return false;
+    *size = __atomic_load_n(&fh->size, __ATOMIC_ACQUIRE);
+    return true;
+}
+
+const struct dfs_chunk *fh_map_find(const struct dfs_file *fh, uint64_t index)
+{
+    size_t lo = 0, hi = fh->map.nchunks;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t at = fh->map.chunks[mid].index;
+        if (at == index) return &fh->map.chunks[mid];
+        if (at < index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+int fh_map_set(struct dfs_file *fh, const struct dfs_chunk *c)
+{
+    struct dfs_chunk_map *map = &fh->map;
+    struct dfs_chunk *grown;
+    size_t at = 0;
+
+    struct dfs_chunk *old = (struct dfs_chunk *)fh_map_find(fh, c->index);
+    if (old) {
+        *old = *c;
+        return 0;
+    }
+    grown = realloc(map->chunks, (map->nchunks + 1) * sizeof(*grown));
+    if (!grown) return -ENOMEM;
+    map->chunks = grown;
+    while (at < map->nchunks && map->chunks[at].index < c->index)
+        at++;
+    memmove(&map->chunks[at + 1], &map->chunks[at],
+            (map->nchunks - at) * sizeof(*grown));
+    map->chunks[at] = *c;
+    map->nchunks++;
+    return 0;
+}
+
+const struct fh_seal_job *fh_job_find(const struct dfs_file *fh, uint64_t index)
+{
+    for (size_t i = fh->njobs; i > 0; i--)
+        if (fh->jobs[i - 1]->index == index) return fh->jobs[i - 1];
+    return NULL;
+}
+
+int fh_reload(struct dfs_file *fh)
+{
+    struct dfs_chunk_map map;
+    int rc = master_chunks(fh->m->mc, fh->ino, &map);
+    if (rc < 0) return rc;
+    pthread_mutex_lock(&fh->lock);
+    meta_chunk_map_free(&fh->map);
+    fh->map = map;
+    __atomic_store_n(&fh->size, map.size, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&fh->lock);
+    return 0;
+}
+
+struct prefetch_arg {
+    struct dfs_mount *m;
+    struct dfs_chunk chunk;
+};
+
+static void *prefetch_main(void *p)
+{
+    struct prefetch_arg *a = p;
+    struct chunk_data *d;
+    if (chunk_io_read(a->m, &a->chunk, &d) == 0) chunk_data_put(d);
+    __atomic_sub_fetch(&a->m->prefetches, 1, __ATOMIC_ACQ_REL);
+    free(a);
+    return NULL;
+}
+
+/* Fetch chunk `index` into the cache in the background, if worth it. */
+static void fh_prefetch(struct dfs_file *fh, uint64_t index)
+{
+    struct dfs_mount *m = fh->m;
+    const struct dfs_chunk *c = fh_map_find(fh, index);
+    struct prefetch_arg *a;
+    pthread_t t;
+
+    if (!c || fh_job_find(fh, index) || (fh->buf && fh->buf_index == index) ||
+        chunk_cache_has(m->cache, c->id))
+        return;
+    if (__atomic_add_fetch(&m->prefetches, 1, __ATOMIC_ACQ_REL) >
+        FH_MAX_PREFETCH)
+        goto skip;
+    a = malloc(sizeof(*a));
+    if (!a) goto skip;
+    a->m = m;
+    a->chunk = *c;
+    if (pthread_create(&t, NULL, prefetch_main, a) != 0) {
+        free(a);
+        goto skip;
+    }
+    pthread_detach(t);
+    return;
+skip:
+    __atomic_sub_fetch(&m->prefetches, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Copy [coff, coff+take) of a chunk holding len bytes; zeros past len. */
+static void copy_part(char *out, const unsigned char *data, size_t len,
+                      size_t coff, size_t take)
+{
+    size_t have = coff < len ? len - coff : 0;
+    if (have > take) have = take;
+    memcpy(out, data + coff, have);
+    memset(out + have, 0, take - have);
+}
+
+/* One chunk's part of a read; may drop and retake the lock to fetch. */
+static int fh_read_part(struct dfs_file *fh, uint64_t index, size_t coff,
+                        size_t take, char *out)
+{
+    const struct fh_seal_job *job;
+    const struct dfs_chunk *c;
+    struct dfs_chunk copy;
+    struct chunk_data *d;
+    int rc;
+
+    if (fh->buf && fh->buf_index == index) {
+        copy_part(out, fh->buf->data, fh->buf->len, coff, take);
+        return 0;
+    }
+    job = fh_job_find(fh, index);
+    if (job) {
+        copy_part(out, job->data->data, job->data->len, coff, take);
+        return 0;
+    }
+    c = fh_map_find(fh, index);
+    if (!c) {
+        memset(out, 0, take); /* a hole */
+        return 0;
+    }
+    copy = *c;
+    pthread_mutex_unlock(&fh->lock);
+    rc = chunk_io_read(fh->m, &copy, &d);
+    pthread_mutex_lock(&fh->lock);
+    if (rc < 0) return rc;
+    copy_part(out, d->data, d->len, coff, take);
+    chunk_data_put(d);
+    return 0;
+}
+
+int fh_read(struct dfs_file *fh, uint64_t off, size_t size, char *out,
+            size_t *n)
+{
+    uint64_t cs = fh->m->chunk_size, end, pos;
+    int rc = 0;
+
+    pthread_mutex_lock(&fh->lock);
+    end = off + size < fh->size ? off + size : fh->size;
+    for (pos = off; pos < end && rc == 0;) {
+        uint64_t index = pos / cs;
+        size_t coff = (size_t)(pos % cs);
+        size_t take = (size_t)(end - pos < cs - coff ? end - pos : cs - coff);
+        rc = fh_read_part(fh, index, coff, take, out + (pos - off));
+        pos += take;
+    }
+    if (rc == 0 && end > off) {
+        if (off == fh->next_read && fh->next_read != 0)
+            fh_prefetch(fh, (end - 1) / cs + 1);
+        fh->next_read = end;
+    }
+    pthread_mutex_unlock(&fh->lock);
+    *n = end > off ? (size_t)(end - off) : 0;
+    return rc;
+}

@@ -1,0 +1,203 @@
+/*
+ * mount_opts.c - the command line of mount.dfs.
+ */
+#include "mount_opts.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define USAGE "mount.dfs MASTER:PORT MOUNTPOINT [-o opt[,opt...]] [-f] [-d]"
+
+static char *opt_secret_file;
+static char *opt_attr_timeout;
+static char *opt_entry_timeout;
+static long long opt_retry_ms;
+static long long opt_cache_mb;
+static bool opt_writeback_cache;
+
+static const struct config_option options[] = {
+    {"secret_file", CONFIG_STRING, "/etc/dfs/secret", "FILE", "cluster secret",
+     &opt_secret_file},
+    {"attr_timeout", CONFIG_STRING, "1", "S", "kernel attribute cache, seconds",
+     &opt_attr_timeout},
+    {"entry_timeout", CONFIG_STRING, "1", "S", "kernel name cache, seconds",
+     &opt_entry_timeout},
+    {"retry_ms", CONFIG_INT, "30000", "MS",
+     "retry a failed request this long, then EIO", &opt_retry_ms},
+    {"cache_mb", CONFIG_INT, "256", "MB", "chunk read cache", &opt_cache_mb},
+    {"writeback_cache", CONFIG_BOOL, "false", NULL, "kernel write-back cache",
+     &opt_writeback_cache},
+    {0}};
+
+/* Accepted for fstab and mount(8), meaningless to us. */
+static bool opt_dropped(const char *key)
+{
+    static const char *const dropped[] = {"_netdev",
+                                          "nofail",
+                                          "auto",
+                                          "noauto",
+                                          "user",
+                                          "users",
+                                          "nouser",
+                                          "defaults",
+                                          "owner",
+                                          "group",
+                                          "default_permissions",
+                                          NULL};
+    for (size_t i = 0; dropped[i]; i++)
+        if (strcmp(key, dropped[i]) == 0) return true;
+    return strncmp(key, "x-systemd.", 10) == 0 ||
+           strncmp(key, "comment=", 8) == 0;
+}
+
+static int fuse_opt_append(struct mount_opts *o, const char *opt, char *err,
+                           size_t errlen)
+{
+    size_t used = strlen(o->fuse_opts);
+    int n = snprintf(o->fuse_opts + used, sizeof(o->fuse_opts) - used, "%s%s",
+                     used ? "," : "", opt);
+    if (n < 0 || (size_t)n >= sizeof(o->fuse_opts) - used) {
+        snprintf(err, errlen, "-o options too long");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* One "key" or "key=value" from -o. */
+static int opt_one(struct mount_opts *o, char *opt, char *err, size_t errlen)
+{
+    char *eq = strchr(opt, '=');
+    char key[64];
+    int rc;
+
+    if (*opt == '\0' || opt_dropped(opt)) return 0;
+    snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - opt) : (int)strlen(opt),
+             opt);
+    if (opt_dropped(key)) return 0;
+    /* CONFIG_BOOL wants a value; a bare -o key means on. */
+    rc = config_set(options, key, eq ? eq + 1 : "true", err, errlen);
+    if (rc == -ENOENT) return fuse_opt_append(o, opt, err, errlen);
+    return rc;
+}
+
+static int opt_list(struct mount_opts *o, const char *list, char *err,
+                    size_t errlen)
+{
+    char *copy = strdup(list), *save = NULL;
+    int rc = 0;
+
+    if (!copy) return -ENOMEM;
+    for (char *t = strtok_r(copy, ",", &save); t && rc == 0;
+         t = strtok_r(NULL, ",", &save))
+        rc = opt_one(o, t, err, errlen);
+    free(copy);
+    return rc;
+}
+
+static int opt_seconds(const char *name, const char *text, double *out,
+                       char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(text, &end);
+    if (errno || end == text || *end || *out < 0) {
+        snprintf(err, errlen, "bad %s '%s' (seconds)", name, text);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
+{
+    if (!o->master || !o->mountpoint) {
+        snprintf(err, errlen, "need MASTER:PORT and MOUNTPOINT (see -h)");
+        return -EINVAL;
+    }
+    if (opt_retry_ms < 0 || opt_cache_mb < 0) {
+        snprintf(err, errlen, "retry_ms and cache_mb must be >= 0");
+        return -EINVAL;
+    }
+    o->secret_file = opt_secret_file;
+    o->retry_ms = (long)opt_retry_ms;
+    o->cache_mb = (long)opt_cache_mb;
+    o->writeback_cache = opt_writeback_cache;
+    if (opt_seconds("attr_timeout", opt_attr_timeout, &o->attr_timeout, err,
+                    errlen) < 0)
+        return -EINVAL;
+    return opt_seconds("entry_timeout", opt_entry_timeout, &o->entry_timeout,
+                       err, errlen);
+}
+
+void mount_opts_usage(FILE *out)
+{
+    fprintf(out, "usage: " USAGE "\n\n"
+                 "  -f  stay in the foreground\n"
+                 "  -d  FUSE debug output (implies -f)\n"
+                 "  -h  this help\n\n"
+                 "-o options:\n");
+    for (const struct config_option *o = options; o->name; o++) {
+        char lhs[64];
+        snprintf(lhs, sizeof(lhs), "%s%s%s", o->name, o->metavar ? "=" : "",
+                 o->metavar ? o->metavar : "");
+        fprintf(out, "  %-22s %s (default: %s)\n", lhs, o->help,
+                o->default_value ? o->default_value : "none");
+    }
+    fprintf(out, "  allow_other, ro, rw, noatime, ...  passed to FUSE\n"
+                 "  _netdev, nofail, auto, noauto, user, users, defaults,\n"
+                 "  x-systemd.*            accepted and ignored (fstab)\n");
+}
+
+int mount_opts_parse(int argc, char **argv, struct mount_opts *o, char *err,
+                     size_t errlen)
+{
+    char *argv0[] = {argv[0], NULL};
+    int npos = 0, rc = 0;
+
+    memset(o, 0, sizeof(*o));
+    if (config_parse(options, USAGE, 1, argv0, NULL, 0, NULL, err, errlen) !=
+        CONFIG_OK)
+        return -EINVAL;
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            mount_opts_usage(stdout);
+            return MOUNT_OPTS_HELP;
+        } else if (strcmp(a, "-f") == 0) {
+            o->foreground = true;
+        } else if (strcmp(a, "-d") == 0) {
+            o->debug = o->foreground = true;
+        } else if (strcmp(a, "-n") == 0 || strcmp(a, "-s") == 0 ||
+                   strcmp(a, "-v") == 0) {
+            /* mount(8) passes these to helpers; nothing to do */
+        } else if (strcmp(a, "-o") == 0) {
+            if (++i == argc) {
+                snprintf(err, errlen, "-o needs an argument");
+                return -EINVAL;
+            }
+            rc = opt_list(o, argv[i], err, errlen);
+        } else if (strncmp(a, "-o", 2) == 0) {
+            rc = opt_list(o, a + 2, err, errlen);
+        } else if (a[0] == '-') {
+            snprintf(err, errlen, "unknown flag '%s' (see -h)", a);
+            return -EINVAL;
+        } else if (npos == 0) {
+            o->master = a, npos++;
+        } else if (npos == 1) {
+            o->mountpoint = a, npos++;
+        } else {
+            snprintf(err, errlen, "unexpected argument '%s'", a);
+            return -EINVAL;
+        }
+    }
+    if (rc < 0) return -EINVAL;
+    return opt_finish(o, err, errlen);
+}
+
+void mount_opts_free(struct mount_opts *o)
+{
+    (void)o;
+    config_free(options);
+}

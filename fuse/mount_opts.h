@@ -1,0 +1,41 @@
+/*
+ * mount_opts.h - the command line of mount.dfs.
+ *
+ *   mount.dfs MASTER:PORT MOUNTPOINT [-o opt[,opt...]] [-f] [-d] [-h]
+ *
+ * Our -o keys are a config_option table (common/config.h), so defaults
+ * and --help come from one place; fstab-only keys are dropped; anything
+ * else is passed to libfuse (allow_other, ro, noatime...), which rejects
+ * what it does not know.
+ */
+#ifndef DFS_FUSE_MOUNT_OPTS_H
+#define DFS_FUSE_MOUNT_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define MOUNT_OPTS_FUSE_MAX 1024
+
+struct mount_opts {
+    const char *master;     /* points into argv */
+    const char *mountpoint; /* points into argv */
+    bool foreground, debug;
+    const char *secret_file;
+    double attr_timeout, entry_timeout;
+    long retry_ms;
+    long cache_mb;
+    bool writeback_cache;
+    char fuse_opts[MOUNT_OPTS_FUSE_MAX]; /* comma list for libfuse */
+};
+
+enum { MOUNT_OPTS_OK = 0, MOUNT_OPTS_HELP = 1 };
+
+/* MOUNT_OPTS_OK, MOUNT_OPTS_HELP (help printed), or -EINVAL with the
+ * reason in err.  Strings stay valid until mount_opts_free. */
+int mount_opts_parse(int argc, char **argv, struct mount_opts *o, char *err,
+                     size_t errlen);
+void mount_opts_free(struct mount_opts *o);
+void mount_opts_usage(FILE *out);
+
+#endif

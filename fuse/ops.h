@@ -1,0 +1,73 @@
+/*
+ * ops.h - the FUSE low-level handlers of mount.dfs, and what they share.
+ *
+ * Handlers are split by concern: ops_ns.c (names and attributes),
+ * ops_dir.c (directory listing), ops_file.c (open files), ops.c (the
+ * table, init, statfs).  Each replies early and uniformly:
+ * fuse_reply_err(req, -rc) with the errno the master or a module gave.
+ */
+#ifndef DFS_FUSE_OPS_H
+#define DFS_FUSE_OPS_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+#include "dfs_mount.h"
+#include "meta_wire.h"
+
+extern const struct fuse_lowlevel_ops dfs_ops;
+
+static inline struct dfs_mount *ops_mount(fuse_req_t req)
+{
+    return fuse_req_userdata(req);
+}
+
+/* struct stat from an attr, with the size of our own unflushed writes. */
+void ops_fill_stat(struct dfs_mount *m, const struct dfs_attr *a,
+                   struct stat *st);
+void ops_fill_entry(struct dfs_mount *m, const struct dfs_attr *a,
+                    struct fuse_entry_param *e);
+void ops_reply_entry(fuse_req_t req, const struct dfs_attr *a);
+void ops_reply_attr(fuse_req_t req, const struct dfs_attr *a);
+
+/* ops_ns.c */
+void ops_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void ops_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                 struct fuse_file_info *fi);
+void ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+               dev_t rdev);
+void ops_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+               mode_t mode);
+void ops_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+                 const char *name);
+void ops_readlink(fuse_req_t req, fuse_ino_t ino);
+void ops_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+              const char *newname);
+void ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+                fuse_ino_t newparent, const char *newname, unsigned flags);
+
+/* ops_dir.c */
+void ops_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                 struct fuse_file_info *fi);
+void ops_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                     struct fuse_file_info *fi);
+void ops_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+                  struct fuse_file_info *fi);
+
+/* ops_file.c */
+void ops_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+                mode_t mode, struct fuse_file_info *fi);
+void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+              struct fuse_file_info *fi);
+void ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+               off_t off, struct fuse_file_info *fi);
+void ops_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void ops_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+               struct fuse_file_info *fi);
+void ops_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * ops_file.c - FUSE handlers for open files.
+ *
+ * fi->fh carries the struct dfs_file.  flush (every close of a
+ * descriptor) commits what was written, so close() returns only once the
+ * data is on its replicas and in the master's map, and reports EIO if
+ * that failed; release (the last close) does the same and frees.
+ */
+#include "ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+
+#include "file_handle.h"
+#include "open_table.h"
+
+static struct dfs_file *fh_of(struct fuse_file_info *fi)
+{
+    return (struct dfs_file *)(uintptr_t)fi->fh;
+}
+
+static void attach(struct dfs_mount *m, struct dfs_file *fh,
+                   struct fuse_file_info *fi)
+{
+    open_table_add(m->open, fh);
+    fi->fh = (uint64_t)(uintptr_t)fh;
+    /* Close-to-open: drop the kernel's cached pages of this file. */
+    fi->keep_cache = 0;
+}
+
+void ops_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct dfs_mount *m = ops_mount(req);
+    struct dfs_file *fh;
+    int rc = fh_open(m, ino, fi->flags & O_TRUNC, &fh);
+
+    if (rc < 0) return (void)fuse_reply_err(req, -rc);
+    attach(m, fh, fi);
+    if (fuse_reply_open(req, fi) != 0) {
+        /* The opener was interrupted: no release will come. */
+        open_table_remove(m->open, fh);
+        fh_free(fh);
+    }
+}
+
+void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+                mode_t mode, struct fuse_file_info *fi)
+{
+    struct dfs_mount *m = ops_mount(req);
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
+    struct fuse_entry_param e;
+    struct dfs_file *fh;
+    struct dfs_attr a;
+    int rc = master_mknod(m->mc, parent, name, S_IFREG | (mode & 07777),
+                          ctx->uid, ctx->gid, 0, &a);
+
+    if (rc == 0) rc = fh_new_empty(m, a.ino, &fh);
+    if (rc < 0) return (void)fuse_reply_err(req, -rc);
+    attach(m, fh, fi);
+    ops_fill_entry(m, &a, &e);
+    if (fuse_reply_create(req, &e, fi) != 0) {
+        open_table_remove(m->open, fh);
+        fh_free(fh);
+    }
+}
+
+void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+              struct fuse_file_info *fi)
+{
+    char *buf = malloc(size ? size : 1);
+    size_t n;
+    int rc;
+
+    (void)ino;
+    if (!buf) return (void)fuse_reply_err(req, ENOMEM);
+    rc = fh_read(fh_of(fi), (uint64_t)off, size, buf, &n);
+    if (rc < 0)
+        fuse_reply_err(req, -rc);
+    else
+        fuse_reply_buf(req, buf, n);
+    free(buf);
+}
+
+void ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+               off_t off, struct fuse_file_info *fi)
+{
+    int rc = fh_write(fh_of(fi), buf, size, (uint64_t)off);
+
+    (void)ino;
+    if (rc < 0) return (void)fuse_reply_err(req, -rc);
+    fuse_reply_write(req, size);
+}
+
+void ops_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)ino;
+    fuse_reply_err(req, -fh_flush(fh_of(fi), false));
+}
+
+void ops_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+               struct fuse_file_info *fi)
+{
+    (void)ino, (void)datasync;
+    fuse_reply_err(req, -fh_flush(fh_of(fi), true));
+}
+
+void ops_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct dfs_mount *m = ops_mount(req);
+    struct dfs_file *fh = fh_of(fi);
+    int rc = fh_flush(fh, false);
+
+    (void)ino;
+    open_table_remove(m->open, fh);
+    fh_free(fh);
+    fuse_reply_err(req, -rc);
+}
