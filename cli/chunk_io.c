@@ -68,6 +68,7 @@ int chunk_io_put(struct http_client *http, const struct dfs_node *nodes,
             reqs[i].method = "PUT";
             reqs[i].path = path;
             reqs[i].body = data;
+            reqs[i].body_hash = ref->id;
             reqs[i].body_len = ref->len;
         }
         http_request_parallel(http, reqs, batch, CHUNK_IO_TIMEOUT_MS);

@@ -67,6 +67,9 @@ struct http_parallel_request {
     const char *path;
     const void *body;
     size_t body_len;
+    /* hex BLAKE2b-256 of the body when the caller knows it (a chunk PUT:
+     * the chunk id), else NULL and it is computed for the signature */
+    const char *body_hash;
     int rc;                    /* out */
     struct http_response resp; /* out */
 };

@@ -171,7 +171,8 @@ static size_t upload_pass(struct dfs_mount *m, struct upload *u,
                                                      .method = "PUT",
                                                      .path = path,
                                                      .body = data,
-                                                     .body_len = len};
+                                                     .body_len = len,
+                                                     .body_hash = ref->id};
             k++;
         }
         http_request_parallel(m->http, reqs, k, CHUNK_IO_TIMEOUT_MS);
