@@ -13,7 +13,9 @@
  *
  * We bind the listening socket ourselves so that a failure names the
  * address and the errno ("cannot listen on 127.0.0.1:9400: Address
- * already in use"); MHD only says that it failed.
+ * already in use"); MHD only says that it failed.  For the same reason
+ * the TLS certificate and key are read here (MHD wants them in memory)
+ * and a missing or unreadable file is named.
  */
 #include "http_server.h"
 
@@ -33,12 +35,17 @@
 
 #include "chunk_id.h"
 #include "errname.h"
+#include "fsutil.h"
 #include "log.h"
 #include "wire.h"
 
 #define SERVER_THREADS_DEFAULT 4
 #define SERVER_CONN_LIMIT_DEFAULT 1024
-#define SERVER_TIMEOUT_DEFAULT 60
+#define SERVER_PER_IP_LIMIT_DEFAULT 128
+/* Long enough for a slow but working peer between two reads or writes;
+ * short enough that abandoned connections free their slot. */
+#define SERVER_TIMEOUT_DEFAULT 30
+#define SERVER_PEM_MAX (1024 * 1024)
 /* Per-connection MHD buffer: also the largest body piece we are handed. */
 #define SERVER_CONN_MEMORY (256 * 1024)
 #define SERVER_LISTEN_BACKLOG 511
@@ -47,6 +54,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct http_server_config cfg;
     int port;
+    char *tls_cert, *tls_key; /* PEM text; MHD keeps pointers to them */
 };
 
 enum reply_kind { REPLY_NONE, REPLY_BUFFER, REPLY_FD };
@@ -339,7 +347,10 @@ static int request_authenticate(struct request_state *st, const char *method)
         return -EPERM;
     }
     st->req.role = role;
-    st->check_hash = true;
+    st->req.body_hash = st->signed_hash;
+    /* A route whose sink proves the body against req->body_hash itself
+     * (a chunk PUT: the store hashes it anyway) spares a second pass. */
+    st->check_hash = !st->route->sink_checks_body_hash;
     chunk_hasher_init(&st->hasher);
     return 0;
 }
@@ -601,6 +612,84 @@ static int listen_on(const struct addr *a, int *port, char *err, size_t errlen)
     return fd;
 }
 
+/* Read the certificate and key when TLS is asked for.  0 or -errno. */
+static int tls_load(struct http_server *s, char *err, size_t errlen)
+{
+    const struct http_server_config *c = &s->cfg;
+    size_t len;
+    int rc;
+    if (!c->tls_cert_file && !c->tls_key_file) return 0;
+    if (!c->tls_cert_file || !c->tls_key_file) {
+        snprintf(err, errlen, "TLS needs both a certificate and a key file");
+        return -EINVAL;
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(err, errlen,
+                 "this libmicrohttpd was built without TLS (GnuTLS); "
+                 "cannot use %s", c->tls_cert_file);
+        return -ENOTSUP;
+    }
+    rc = fs_read_file(c->tls_cert_file, SERVER_PEM_MAX, &s->tls_cert, &len);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot read TLS certificate %s: %s",
+                 c->tls_cert_file, strerror(-rc));
+        return rc;
+    }
+    rc = fs_read_file(c->tls_key_file, SERVER_PEM_MAX, &s->tls_key, &len);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot read TLS key %s: %s", c->tls_key_file,
+                 strerror(-rc));
+        return rc;
+    }
+    return 0;
+}
+
+static void server_free(struct http_server *s)
+{
+    if (s->tls_key) sodium_memzero(s->tls_key, strlen(s->tls_key));
+    free(s->tls_key);
+    free(s->tls_cert);
+    free(s);
+}
+
+static void server_defaults(struct http_server_config *c)
+{
+    if (!c->threads) c->threads = SERVER_THREADS_DEFAULT;
+    if (!c->connection_limit) c->connection_limit = SERVER_CONN_LIMIT_DEFAULT;
+    if (!c->per_ip_connection_limit)
+        c->per_ip_connection_limit = SERVER_PER_IP_LIMIT_DEFAULT;
+    if (!c->timeout_s) c->timeout_s = SERVER_TIMEOUT_DEFAULT;
+}
+
+/* MHD_start_daemon with our options; the TLS ones only when in use (an
+ * empty key would make MHD fail). */
+static struct MHD_Daemon *server_mhd_start(struct http_server *s, int fd)
+{
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
+        {MHD_OPTION_END, 0, NULL}};
+    if (s->tls_cert) {
+        flags |= MHD_USE_TLS;
+    } else {
+        tls[0].option = MHD_OPTION_END;
+    }
+    /* The logger goes first so that MHD's complaints about later options
+     * reach our log; a pool of one thread is MHD's single-thread mode. */
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads > 1 ? s->cfg.threads : 0,
+        MHD_OPTION_CONNECTION_LIMIT, s->cfg.connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_connection_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONN_MEMORY,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+}
+
 struct http_server *http_server_start(const struct http_server_config *cfg,
                                       char *err, size_t errlen)
 {
@@ -610,34 +699,26 @@ struct http_server *http_server_start(const struct http_server_config *cfg,
         return NULL;
     }
     s->cfg = *cfg;
-    if (!s->cfg.threads) s->cfg.threads = SERVER_THREADS_DEFAULT;
-    if (!s->cfg.connection_limit)
-        s->cfg.connection_limit = SERVER_CONN_LIMIT_DEFAULT;
-    if (!s->cfg.timeout_s) s->cfg.timeout_s = SERVER_TIMEOUT_DEFAULT;
-    int fd = listen_on(&cfg->listen, &s->port, err, errlen);
-    if (fd < 0) {
-        free(s);
+    server_defaults(&s->cfg);
+    if (tls_load(s, err, errlen) < 0) {
+        server_free(s);
         return NULL;
     }
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    /* The logger goes first so that MHD's complaints about later options
-     * reach our log; a pool of one thread is MHD's single-thread mode. */
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
-        on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads > 1 ? s->cfg.threads : 0,
-        MHD_OPTION_CONNECTION_LIMIT, s->cfg.connection_limit,
-        MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONN_MEMORY,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_END);
+    int fd = listen_on(&cfg->listen, &s->port, err, errlen);
+    if (fd < 0) {
+        server_free(s);
+        return NULL;
+    }
+    s->daemon = server_mhd_start(s, fd);
     if (!s->daemon) {
         char text[ADDR_TEXT_MAX];
-        snprintf(err, errlen, "cannot start the HTTP server on %s",
-                 addr_format(&cfg->listen, text, sizeof(text)));
+        snprintf(err, errlen, "cannot start the HTTP server on %s%s",
+                 addr_format(&cfg->listen, text, sizeof(text)),
+                 s->tls_cert ? " (is the TLS key valid and does it match "
+                               "the certificate?)"
+                             : "");
         close(fd);
-        free(s);
+        server_free(s);
         return NULL;
     }
     return s;
@@ -652,5 +733,5 @@ void http_server_stop(struct http_server *s)
 {
     if (!s) return;
     MHD_stop_daemon(s->daemon); /* also closes the listening socket */
-    free(s);
+    server_free(s);
 }

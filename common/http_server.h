@@ -17,6 +17,14 @@
  * gets 413 without its body being read.  Buffered routes get the whole
  * body in req->body; streaming routes (stream_open != NULL) get it piece
  * by piece, which chunkd uses to hash and write a chunk as it arrives.
+ *
+ * Exhaustion: one polling thread per worker with epoll, so an idle or
+ * slow connection costs a slot, not a thread; slots are capped in total
+ * and per client address, and a connection idle for timeout_s is closed.
+ *
+ * TLS (optional): with tls_cert_file and tls_key_file the server speaks
+ * only https (GnuTLS inside libmicrohttpd); plain requests fail the
+ * handshake.  A whole cluster is either TLS or not.
  */
 #ifndef DFS_HTTP_SERVER_H
 #define DFS_HTTP_SERVER_H
@@ -38,6 +46,7 @@ struct http_request {
     const char *path;    /* URL path, no query */
     const char *suffix;  /* path after the route's prefix */
     enum auth_role role; /* authenticated role (AUTH_ROLE_NONE if no keys) */
+    const char *body_hash; /* signed hex hash of the body; NULL w/o keys */
     const char *body;    /* buffered routes: whole body (NUL-terminated) */
     size_t body_len;
     void *stream;        /* streaming routes: what stream_open returned */
@@ -88,6 +97,11 @@ struct http_route {
                          void *ctx);
     int (*stream_write)(void *stream, const char *data, size_t len);
     void (*stream_close)(void *stream, bool ok);
+    /* Streaming routes only: the sink itself refuses a body that does not
+     * hash to req->body_hash (when it is not NULL), so the server skips its
+     * own hash of the body.  chunkd's PUT sets this: its store verifies the
+     * chunk against its id, and stream_open checks body_hash == id. */
+    bool sink_checks_body_hash;
 };
 
 struct http_server_config {
@@ -97,7 +111,11 @@ struct http_server_config {
     const struct auth_keys *keys;  /* NULL = no authentication */
     unsigned threads;              /* worker threads, default 4 */
     unsigned connection_limit;     /* default 1024 */
-    unsigned timeout_s;            /* idle connection timeout, default 60 */
+    unsigned timeout_s;            /* idle connection timeout, default 30 */
+    /* Added for TLS and connection limits (zero/NULL = the old behaviour). */
+    unsigned per_ip_connection_limit; /* default 128 */
+    const char *tls_cert_file;     /* PEM; with tls_key_file: serve https */
+    const char *tls_key_file;      /* PEM private key (unencrypted) */
 };
 
 /* Bind and start serving in background threads.  On failure NULL with a

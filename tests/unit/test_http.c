@@ -194,14 +194,15 @@ static void fake_fs(struct http_request *req, struct http_reply *rep, void *ctx)
 
 static const struct http_route routes[] = {
     {"POST", "/echo", ROLE(AUTH_ROLE_CLIENT) | ROLE(AUTH_ROLE_MASTER), 1024,
-     echo_handle, NULL, NULL, NULL},
+     echo_handle, NULL, NULL, NULL, false},
     {"PUT", "/sink/", ROLE(AUTH_ROLE_CLIENT), SINK_LIMIT, sink_handle,
-     sink_open, sink_write, sink_close},
-    {"GET", "/file", ROLE(AUTH_ROLE_CLIENT), 0, file_handle, NULL, NULL, NULL},
+     sink_open, sink_write, sink_close, false},
+    {"GET", "/file", ROLE(AUTH_ROLE_CLIENT), 0, file_handle, NULL, NULL, NULL,
+     false},
     {"DELETE", "/admin", ROLE(AUTH_ROLE_MASTER), 0, admin_handle, NULL, NULL,
-     NULL},
+     NULL, false},
     {"POST", DFS_PATH_FS, ROLE(AUTH_ROLE_CLIENT), DFS_JSON_BODY_MAX, fake_fs,
-     NULL, NULL, NULL},
+     NULL, NULL, NULL, false},
     {0}};
 
 static int setup(void **state)
