@@ -31,6 +31,7 @@
 #include "http_server.h"
 #include "log.h"
 #include "node_id.h"
+#include "privdrop.h"
 #include "routes.h"
 #include "ticker.h"
 #include "wire.h"
@@ -44,8 +45,9 @@
 
 static char *opt_data, *opt_listen, *opt_master, *opt_addr_file;
 static char *opt_secret_file, *opt_zone, *opt_log_level;
+static char *opt_tls_cert, *opt_tls_key, *opt_tls_ca, *opt_user;
 static long long opt_heartbeat_ms, opt_fsync_delay_ms, opt_capacity;
-static long long opt_chunk_size_max;
+static long long opt_chunk_size_max, opt_max_conns_per_ip;
 
 static const struct config_option options[] = {
     {"data", CONFIG_STRING, NULL, "DIR",
@@ -71,11 +73,23 @@ static const struct config_option options[] = {
      "largest chunk accepted (the cluster's chunk size)", &opt_chunk_size_max},
     {"log-level", CONFIG_STRING, "info", "LEVEL", "debug, info, warn, error",
      &opt_log_level},
+    {"tls-cert", CONFIG_STRING, NULL, "FILE",
+     "serve https with this PEM certificate (needs --tls-key)", &opt_tls_cert},
+    {"tls-key", CONFIG_STRING, NULL, "FILE", "PEM private key for --tls-cert",
+     &opt_tls_key},
+    {"tls-ca", CONFIG_STRING, NULL, "FILE",
+     "talk https to the master and peers, trusting this CA (PEM)",
+     &opt_tls_ca},
+    {"user", CONFIG_STRING, NULL, "NAME",
+     "when started as root, run as NAME once the port is bound", &opt_user},
+    {"max-conns-per-ip", CONFIG_INT, "128", "N",
+     "open connections allowed from one client address", &opt_max_conns_per_ip},
     {0}};
 
 /* Everything the daemon holds while running. */
 struct chunkd {
     struct auth_keys keys;
+    struct privdrop privdrop;
     struct chunk_store *store;
     char node_id[NODE_ID_STRLEN];
     char addr[ADDR_TEXT_MAX]; /* advertised: listen host, bound port */
@@ -132,16 +146,26 @@ static void parse_options(int argc, char **argv, struct addr *listen)
         die(2, "--heartbeat-ms and --fsync-delay-ms must be positive");
     if (opt_capacity < 0 || opt_chunk_size_max <= 0)
         die(2, "--capacity and --chunk-size-max must not be negative");
+    if (!opt_tls_cert != !opt_tls_key)
+        die(2, "--tls-cert and --tls-key go together");
+    if (opt_max_conns_per_ip < 1 || opt_max_conns_per_ip > 65536)
+        die(2, "--max-conns-per-ip must be 1..65536");
     log_init(PROGRAM, parse_log_level(opt_log_level));
 }
 
 /* ---- startup steps ---- */
 
+/* As the --user (when started as root), so what we create is its own. */
 static void open_data(struct chunkd *d)
 {
     char err[512];
+    struct privdrop *pd = &d->privdrop;
 
-    if (fs_check_writable_dir(opt_data, err, sizeof(err)) < 0)
+    if (privdrop_prepare(opt_user, pd, err, sizeof(err)) < 0 ||
+        fs_check_private_dir(opt_data, privdrop_data_owner(pd), err,
+                             sizeof(err)) < 0 ||
+        privdrop_enter_user(pd, err, sizeof(err)) < 0 ||
+        fs_check_writable_dir(opt_data, err, sizeof(err)) < 0)
         die(1, "%s", err);
     if (auth_keys_load(opt_secret_file, AUTH_ROLE_CHUNKD, &d->keys, err,
                        sizeof(err)) < 0)
@@ -167,8 +191,16 @@ static void serve(struct chunkd *d, const struct addr *listen)
     cfg.routes = routes_table(&d->routes);
     cfg.ctx = &d->routes;
     cfg.keys = &d->keys;
+    cfg.per_ip_connection_limit = (unsigned)opt_max_conns_per_ip;
+    cfg.tls_cert_file = opt_tls_cert;
+    cfg.tls_key_file = opt_tls_key;
+    /* Bind as root (a port below 1024 needs it), then drop root for good. */
+    if (privdrop_enter_root(&d->privdrop, err, sizeof(err)) < 0)
+        die(1, "%s", err);
     d->server = http_server_start(&cfg, err, sizeof(err));
     if (!d->server) die(1, "%s", err);
+    if (privdrop_finish(&d->privdrop, err, sizeof(err)) < 0)
+        die(1, "%s", err);
     bound.port = http_server_port(d->server);
     addr_format(&bound, d->addr, sizeof(d->addr));
     if (opt_addr_file) {
@@ -198,7 +230,7 @@ static void start_jobs(struct chunkd *d)
         .store = d->store,
     };
 
-    d->client = http_client_new(&d->keys, NULL);
+    d->client = http_client_new(&d->keys, opt_tls_ca);
     if (!d->client) die(1, "cannot create the HTTP client");
     hb.client = d->client;
     d->heartbeat = heartbeat_start(&hb);

@@ -30,6 +30,7 @@
 
 static char *opt_master;
 static char *opt_secret_file;
+static char *opt_tls_ca;
 
 static const struct config_option cli_options[] = {
     {"master", CONFIG_STRING, NULL, "HOST:PORT",
@@ -38,6 +39,8 @@ static const struct config_option cli_options[] = {
     {"secret-file", CONFIG_STRING, NULL, "FILE",
      "cluster secret (default $DFS_SECRET_FILE, then " CLI_DEFAULT_SECRET ")",
      &opt_secret_file},
+    {"tls-ca", CONFIG_STRING, NULL, "FILE",
+     "the cluster uses TLS: talk https, trusting this CA (PEM)", &opt_tls_ca},
     {0}};
 
 struct cli_command {
@@ -196,7 +199,7 @@ static int cli_connect(struct cli *cli, struct auth_keys *keys)
     /* Retry warnings would break the one-line error rule. */
     log_init("dfs", LOG_LEVEL_ERROR);
     if (chunk_id_init() < 0) return cli_fail("cannot initialise libsodium");
-    cli->http = http_client_new(keys, NULL);
+    cli->http = http_client_new(keys, opt_tls_ca);
     if (!cli->http) return cli_fail("cannot create the HTTP client");
     cli->mc = master_client_new(cli->http, cli->master, CLI_RETRY_MS);
     if (!cli->mc) return cli_fail("cannot create the master client");

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +220,55 @@ int fs_check_writable_dir(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "data directory %s is not writable (%s)", path,
                  strerror(-rc));
         return rc;
+    }
+    return 0;
+}
+
+/* "uid 1000 (alice)" for messages. */
+static void fs_user_text(uid_t uid, char *buf, size_t len)
+{
+    struct passwd pw, *res = NULL;
+    char tmp[1024];
+    if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+        snprintf(buf, len, "uid %u (%s)", (unsigned)uid, res->pw_name);
+    else
+        snprintf(buf, len, "uid %u", (unsigned)uid);
+}
+
+int fs_check_private_dir(const char *path, uid_t owner, char *err,
+                         size_t errlen)
+{
+    struct stat st;
+    char who[320];
+
+    if (!err) errlen = 0;
+    if (stat(path, &st) < 0) {
+        int rc = -errno;
+        if (rc == -ENOENT)
+            snprintf(err, errlen, "data directory %s does not exist", path);
+        else
+            snprintf(err, errlen, "data directory %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    /* Another user who can write here could swap a chunk or the database
+     * for a symlink, or fill the disk under our name. */
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(err, errlen,
+                 "data directory %s is writable by other users (mode %04o)",
+                 path, (unsigned)(st.st_mode & 07777));
+        return -EPERM;
+    }
+    bool ok = owner == FS_OWNER_SELF
+                  ? st.st_uid == geteuid() || st.st_uid == 0
+                  : st.st_uid == owner;
+    if (!ok) {
+        char want[320];
+        fs_user_text(st.st_uid, who, sizeof(who));
+        fs_user_text(owner == FS_OWNER_SELF ? geteuid() : owner, want,
+                     sizeof(want));
+        snprintf(err, errlen, "data directory %s is owned by %s, not by %s",
+                 path, who, want);
+        return -EPERM;
     }
     return 0;
 }

@@ -28,4 +28,13 @@ int fs_read_file(const char *path, size_t max, char **data, size_t *len);
  * -errno and a message naming the problem in err. */
 int fs_check_writable_dir(const char *path, char *err, size_t errlen);
 
+/* 0 if no other user can change what is in the directory at path: it is
+ * not writable by group or others, and it is owned by owner, or, when
+ * owner is FS_OWNER_SELF, by this process's effective user or root.
+ * Otherwise -EPERM (or stat's -errno) and a one-line message in err,
+ * e.g. "data directory X is writable by other users (mode 0777)". */
+#define FS_OWNER_SELF ((uid_t)-1)
+int fs_check_private_dir(const char *path, uid_t owner, char *err,
+                         size_t errlen);
+
 #endif

@@ -327,7 +327,15 @@ static int transfer_setup(struct http_client *c, struct transfer *t,
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_MAXCONNECTS, (long)CLIENT_MAXCONNECTS);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->tls_ca ? "https" : "http");
-    if (c->tls_ca) curl_easy_setopt(e, CURLOPT_CAINFO, c->tls_ca);
+    if (c->tls_ca) {
+        /* Only the cluster's CA, and the name or IP in the address must
+         * be in the server's certificate (curl's defaults, made explicit
+         * so that nobody turns them off by accident). */
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->tls_ca);
+        curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    }
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);

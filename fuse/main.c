@@ -181,7 +181,7 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": %s: %s\n", o.secret_file, err);
         return 1;
     }
-    http = http_client_new(&keys, NULL);
+    http = http_client_new(&keys, o.tls_ca);
     sodium_memzero(&keys, sizeof(keys));
     if (!http || check_master(http, o.master, &info) < 0 ||
         mount_state_init(&m, &o, http, &info) < 0) {

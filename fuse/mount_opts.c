@@ -12,6 +12,7 @@
 #define USAGE "mount.dfs MASTER:PORT MOUNTPOINT [-o opt[,opt...]] [-f] [-d]"
 
 static char *opt_secret_file;
+static char *opt_tls_ca;
 static char *opt_attr_timeout;
 static char *opt_entry_timeout;
 static long long opt_retry_ms;
@@ -21,6 +22,8 @@ static bool opt_writeback_cache;
 static const struct config_option options[] = {
     {"secret_file", CONFIG_STRING, "/etc/dfs/secret", "FILE", "cluster secret",
      &opt_secret_file},
+    {"tls_ca", CONFIG_STRING, NULL, "FILE",
+     "the cluster uses TLS: talk https, trusting this CA (PEM)", &opt_tls_ca},
     {"attr_timeout", CONFIG_STRING, "1", "S", "kernel attribute cache, seconds",
      &opt_attr_timeout},
     {"entry_timeout", CONFIG_STRING, "1", "S", "kernel name cache, seconds",
@@ -121,6 +124,7 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
         return -EINVAL;
     }
     o->secret_file = opt_secret_file;
+    o->tls_ca = opt_tls_ca;
     o->retry_ms = (long)opt_retry_ms;
     o->cache_mb = (long)opt_cache_mb;
     o->writeback_cache = opt_writeback_cache;

@@ -22,6 +22,7 @@ struct mount_opts {
     const char *mountpoint; /* points into argv */
     bool foreground, debug;
     const char *secret_file;
+    const char *tls_ca; /* NULL: plain http */
     double attr_timeout, entry_timeout;
     long retry_ms;
     long cache_mb;

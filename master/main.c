@@ -25,6 +25,7 @@
 #include "http_server.h"
 #include "log.h"
 #include "meta.h"
+#include "privdrop.h"
 #include "periodic.h"
 #include "routes.h"
 #include "wire.h"
@@ -39,9 +40,10 @@
 /* ---- options ---- */
 
 static char *opt_data, *opt_listen, *opt_addr_file, *opt_secret_file,
-    *opt_log_level;
+    *opt_log_level, *opt_tls_cert, *opt_tls_key, *opt_user;
 static bool opt_init;
 static long long opt_replication, opt_chunk_size, opt_dead_after_ms;
+static long long opt_max_conns_per_ip;
 
 static const struct config_option options[] = {
     {"data", CONFIG_STRING, NULL, "DIR", "data directory (meta.db, secret)",
@@ -63,6 +65,14 @@ static const struct config_option options[] = {
      "a chunk server silent this long is dead", &opt_dead_after_ms},
     {"log-level", CONFIG_STRING, "info", "LEVEL", "debug, info, warn, error",
      &opt_log_level},
+    {"tls-cert", CONFIG_STRING, NULL, "FILE",
+     "serve https with this PEM certificate (needs --tls-key)", &opt_tls_cert},
+    {"tls-key", CONFIG_STRING, NULL, "FILE", "PEM private key for --tls-cert",
+     &opt_tls_key},
+    {"user", CONFIG_STRING, NULL, "NAME",
+     "when started as root, run as NAME once the port is bound", &opt_user},
+    {"max-conns-per-ip", CONFIG_INT, "128", "N",
+     "open connections allowed from one client address", &opt_max_conns_per_ip},
     {0}};
 
 /* ---- routes and jobs ---- */
@@ -144,20 +154,47 @@ static void parse_options(int argc, char **argv, struct addr *listen)
             CHUNK_SIZE_MAX);
     if (opt_dead_after_ms < 1)
         die(EXIT_USAGE, "--dead-after-ms must be positive");
+    if (!opt_tls_cert != !opt_tls_key)
+        die(EXIT_USAGE, "--tls-cert and --tls-key go together");
+    if (opt_max_conns_per_ip < 1 || opt_max_conns_per_ip > 65536)
+        die(EXIT_USAGE, "--max-conns-per-ip must be 1..65536");
 }
 
 /* Create the data directory when missing: with --init its parents too;
- * without, only when its parent exists (a typo should not grow a tree). */
-static void prepare_data_dir(const char *dir, bool init)
+ * without, only when its parent exists (a typo should not grow a tree).
+ * Made as root when started as root (its parent is often root's), then
+ * given to the --user. */
+static void prepare_data_dir(const char *dir, bool init,
+                             const struct privdrop *pd)
 {
     char err[512];
     struct stat st;
     if (stat(dir, &st) != 0 && errno == ENOENT) {
         int rc = init ? fs_mkdir_p(dir, 0700) : (mkdir(dir, 0700) ? -errno : 0);
+        if (rc == 0 && pd->active && chown(dir, pd->uid, pd->gid) < 0)
+            rc = -errno;
         if (rc < 0)
             die(1, "cannot create data directory %s: %s", dir, strerror(-rc));
     }
-    if (fs_check_writable_dir(dir, err, sizeof(err)) < 0) die(1, "%s", err);
+    /* From here on work as the --user, so what we create is its own. */
+    if (fs_check_private_dir(dir, privdrop_data_owner(pd), err, sizeof(err)) <
+            0 ||
+        privdrop_enter_user(pd, err, sizeof(err)) < 0 ||
+        fs_check_writable_dir(dir, err, sizeof(err)) < 0)
+        die(1, "%s", err);
+}
+
+/* Bind as root (a port below 1024 needs it), then drop root for good. */
+static struct http_server *serve(struct http_server_config *hc,
+                                 const struct privdrop *pd)
+{
+    char err[512];
+    if (privdrop_enter_root(pd, err, sizeof(err)) < 0) die(1, "%s", err);
+    struct http_server *server = http_server_start(hc, err, sizeof(err));
+    if (!server) die(1, "%s", err);
+    if (privdrop_finish(pd, err, sizeof(err)) < 0) die(1, "%s", err);
+    if (pd->active) log_info("running as user %s", pd->name);
+    return server;
 }
 
 static void prepare_secret(const char *path, bool init, struct auth_keys *keys)
@@ -216,6 +253,7 @@ int main(int argc, char **argv)
 {
     struct addr listen;
     struct auth_keys keys;
+    struct privdrop pd;
     char secret[PATH_MAX], err[512];
     sigset_t stop_signals;
     int sig;
@@ -223,7 +261,9 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &listen);
     log_init(PROG, parse_log_level(opt_log_level));
     if (chunk_id_init() < 0) die(1, "cannot initialise libsodium");
-    prepare_data_dir(opt_data, opt_init);
+    if (privdrop_prepare(opt_user, &pd, err, sizeof(err)) < 0)
+        die(1, "%s", err);
+    prepare_data_dir(opt_data, opt_init, &pd);
     if (opt_secret_file)
         snprintf(secret, sizeof(secret), "%s", opt_secret_file);
     else
@@ -238,9 +278,14 @@ int main(int argc, char **argv)
 
     block_signals(&stop_signals);
     struct http_server_config hc = {
-        .listen = listen, .routes = routes, .ctx = m, .keys = &keys};
-    struct http_server *server = http_server_start(&hc, err, sizeof(err));
-    if (!server) die(1, "%s", err);
+        .listen = listen,
+        .routes = routes,
+        .ctx = m,
+        .keys = &keys,
+        .per_ip_connection_limit = (unsigned)opt_max_conns_per_ip,
+        .tls_cert_file = opt_tls_cert,
+        .tls_key_file = opt_tls_key};
+    struct http_server *server = serve(&hc, &pd);
     int port = http_server_port(server);
     if (opt_addr_file) write_addr_file(opt_addr_file, &listen, port);
     struct periodic *timers = periodic_start(jobs, m);

@@ -5,10 +5,14 @@
  * sink, a file reply and a master-only route, all behind auth keys made
  * from a fresh secret; clients signing as different roles (or not at all)
  * check authentication, roles, size limits, error mapping, parallel
- * requests, streamed bodies and the bind error message.
+ * requests, streamed bodies and the bind error message.  A second
+ * server speaks TLS with a certificate made by openssl(1) at test time
+ * (skipped where openssl is missing); a third checks the per-address
+ * connection limit.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -529,6 +534,145 @@ static void test_ipv6_any_port(void **state)
     http_server_stop(s);
 }
 
+/* ---- TLS and connection limits ---------------------------------------- */
+
+/* Make a CA and a server certificate for 127.0.0.1 signed by it (prefix
+ * "good"), and an unrelated CA ("other").  0, or -1 without openssl. */
+static int make_certs(void)
+{
+    char cmd[2048];
+    const char *req = "openssl req -x509 -newkey ec -pkeyopt "
+                      "ec_paramgen_curve:P-256 -nodes -days 1";
+    snprintf(
+        cmd, sizeof(cmd),
+        "cd %s && %s -subj /CN=ca -keyout ca.key -out ca.pem && "
+        "%s -subj /CN=other -keyout other.key -out other.pem && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+        "-subj /CN=127.0.0.1 -keyout good.key -out good.csr && "
+        "echo subjectAltName=IP:127.0.0.1 >ext && "
+        "openssl x509 -req -in good.csr -CA ca.pem -CAkey ca.key "
+        "-CAcreateserial -days 1 -extfile ext -out good.pem",
+        tmpdir, req, req);
+    char full[2200];
+    snprintf(full, sizeof(full), "(%s) >/dev/null 2>&1", cmd);
+    return system(full) == 0 ? 0 : -1;
+}
+
+static void remove_certs(void)
+{
+    static const char *const names[] = {"ca.key", "ca.pem",   "ca.srl",
+                                        "other.key", "other.pem", "good.key",
+                                        "good.csr", "good.pem", "ext"};
+    char path[300];
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
+        unlink(path);
+    }
+}
+
+static struct http_server *tls_server(const char *cert, const char *key,
+                                      char *err, size_t errlen)
+{
+    char c[300], k[300];
+    snprintf(c, sizeof(c), "%s/%s", tmpdir, cert);
+    snprintf(k, sizeof(k), "%s/%s", tmpdir, key);
+    struct http_server_config cfg = {.routes = routes,
+                                     .keys = &master_keys,
+                                     .threads = 1,
+                                     .tls_cert_file = c,
+                                     .tls_key_file = k};
+    snprintf(cfg.listen.host, sizeof(cfg.listen.host), "127.0.0.1");
+    return http_server_start(&cfg, err, errlen);
+}
+
+static long tls_get(const char *ca, int port)
+{
+    char path[300], hp[64];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, ca);
+    snprintf(hp, sizeof(hp), "127.0.0.1:%d", port);
+    struct http_client *c = http_client_new(&client_keys, ca ? path : NULL);
+    struct http_response r;
+    assert_non_null(c);
+    int rc = http_request(c, hp, "GET", "/file", NULL, 0, NULL, 5000, &r);
+    if ((rc == 0) != (r.status != 0))
+        fprintf(stderr, "ca %s: rc %d status %ld %s\n", ca ? ca : "-", rc,
+                r.status, r.error);
+    assert_int_equal(rc == 0, r.status != 0);
+    long status = r.status;
+    if (status == 200) assert_string_equal(r.body, file_text + 6);
+    http_response_free(&r);
+    http_client_free(c);
+    return status;
+}
+
+static void test_tls_round_trip(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    if (make_certs() < 0) {
+        remove_certs();
+        skip(); /* no openssl(1) on this machine */
+    }
+    struct http_server *s = tls_server("good.pem", "good.key", err, sizeof(err));
+    assert_non_null(s);
+    int port = http_server_port(s);
+    assert_int_equal(tls_get("ca.pem", port), 200);
+    /* A CA that did not sign the certificate, and plain http: no reply. */
+    assert_int_equal(tls_get("other.pem", port), 0);
+    assert_int_equal(tls_get(NULL, port), 0);
+    http_server_stop(s);
+
+    /* Missing file and a key that does not match: refused at start. */
+    assert_null(tls_server("nothere.pem", "good.key", err, sizeof(err)));
+    assert_non_null(strstr(err, "nothere.pem"));
+    assert_null(tls_server("good.pem", "other.key", err, sizeof(err)));
+    assert_non_null(strstr(err, "TLS"));
+    remove_certs();
+}
+
+static int connect_to(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+/* Idle connections from one address past its limit are turned away, and
+ * the address is served again once they close. */
+static void test_per_ip_limit(void **state)
+{
+    (void)state;
+    char err[256] = "", hp[64];
+    struct http_server_config cfg = {
+        .routes = routes, .threads = 1, .per_ip_connection_limit = 3};
+    snprintf(cfg.listen.host, sizeof(cfg.listen.host), "127.0.0.1");
+    struct http_server *s = http_server_start(&cfg, err, sizeof(err));
+    assert_non_null(s);
+    snprintf(hp, sizeof(hp), "127.0.0.1:%d", http_server_port(s));
+    int fds[3];
+    for (int i = 0; i < 3; i++)
+        fds[i] = connect_to(http_server_port(s));
+    usleep(200 * 1000); /* let the server accept them */
+    struct http_client *c = http_client_new(NULL, NULL);
+    struct http_response r;
+    http_request(c, hp, "GET", "/file", NULL, 0, NULL, 3000, &r);
+    assert_int_equal(r.status, 0);
+    http_response_free(&r);
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    usleep(200 * 1000);
+    assert_int_equal(
+        http_request(c, hp, "GET", "/file", NULL, 0, NULL, 3000, &r), 0);
+    assert_int_equal(r.status, 200);
+    http_response_free(&r);
+    http_client_free(c);
+    http_server_stop(s);
+}
+
 static void test_master_client(void **state)
 {
     (void)state;
@@ -599,6 +743,8 @@ int main(void)
         cmocka_unit_test(test_transport_errors),
         cmocka_unit_test(test_port_in_use),
         cmocka_unit_test(test_ipv6_any_port),
+        cmocka_unit_test(test_tls_round_trip),
+        cmocka_unit_test(test_per_ip_limit),
         cmocka_unit_test(test_master_client),
         cmocka_unit_test(test_master_client_gives_up),
     };
