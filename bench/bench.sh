@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# bench/bench.sh: measure dfs against a plain local directory on the same
+# disk, in the same run, and print a table of times and ratios with the
+# floors dfs must reach:
+#
+#   sequential write (random data, dd conv=fsync)   dfs >= 0.25 x local
+#   cold sequential read                            dfs >= 0.5  x local
+#   2,000 files of 4 KiB: create / stat / read / delete
+#                                                   creates >= 0.1 x local
+#   rsync -a /usr/include/                          dfs <= 8 x local time
+#
+# By default it starts its own cluster (tools/cluster up in a temporary
+# directory, which also builds dfs) and takes it down at the end. With
+# --mount DIR it uses an existing mount instead. Not a test: run it by hand.
+# Exit status 1 when a floor is missed. Small-file creates end with `sync`
+# so the local side pays for durability too (dfs's close() has already
+# replicated the data).
+set -euo pipefail
+
+PROG=bench
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+SIZE_MB=1024          # sequential write/read size
+NFILES=2000           # small files
+RSYNC_SRC=/usr/include
+MOUNT=""              # --mount: existing dfs mount
+WORK=""               # temporary directory: cluster, local dir, random data
+CLUSTER_DIR=""        # set when we started the cluster
+MISSED=0
+
+usage() {
+    cat <<EOF
+usage: bench/bench.sh [--quick] [--mount DIR] [--nodes N]
+
+Compares dfs with a local directory on the same disk.
+  --quick       64 MiB instead of 1 GiB, 500 small files, rsync of
+                /usr/include/linux only
+  --mount DIR   benchmark an existing dfs mount (default: start a cluster
+                with tools/cluster in a temporary directory)
+  --nodes N     chunk servers of the cluster started (default 3)
+Environment: DFS_BUILD (build directory), TMPDIR (where the temporary
+directory and the local side go; keep it on the disk you mean to compare).
+EOF
+}
+
+die() {
+    echo "$PROG: $*" >&2
+    exit 1
+}
+
+now_ns() {
+    date +%s%N
+}
+
+# Run a command and print its duration in seconds (3 decimals).
+timed() {
+    local t0 t1
+    t0=$(now_ns)
+    "$@"
+    t1=$(now_ns)
+    awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
+}
+
+cleanup() {
+    set +e
+    if [[ -n $CLUSTER_DIR ]]; then
+        "$ROOT/tools/cluster" down "$CLUSTER_DIR" >/dev/null 2>&1
+    fi
+    [[ -n $WORK ]] && rm -rf --one-file-system "$WORK"
+}
+
+# Drop cached pages: the whole page cache when allowed, else the pages of
+# the given files (posix_fadvise DONTNEED through dd iflag=nocache).
+drop_cache() {
+    sync
+    if echo 3 2>/dev/null >/proc/sys/vm/drop_caches; then
+        return 0
+    fi
+    local f
+    for f in "$@"; do
+        dd if="$f" iflag=nocache count=0 status=none 2>/dev/null || true
+    done
+}
+
+# The files whose cache must go before a cold read of dfs FILE: the file
+# itself and, when the cluster is ours, every stored chunk.
+dfs_cold_files() {
+    echo "$1"
+    [[ -n $CLUSTER_DIR ]] && find "$CLUSTER_DIR"/chunk*/chunks -type f 2>/dev/null
+    return 0
+}
+
+# Unmount and mount again so mount.dfs's own chunk cache is empty too.
+remount_if_ours() {
+    [[ -n $CLUSTER_DIR ]] || return 0
+    fusermount3 -u "$MOUNT" || die "cannot unmount $MOUNT for a cold read"
+    "$ROOT/tools/cluster" restart "$CLUSTER_DIR" >/dev/null ||
+        die "cannot remount $MOUNT"
+}
+
+# --- the measurements (each prints seconds) ---------------------------------
+
+seq_write() {
+    timed dd if="$WORK/random" of="$1/seq" bs=1M conv=fsync status=none
+}
+
+cold_read() {
+    local target=$1 side=$2
+    if [[ $side == dfs ]]; then
+        remount_if_ours
+        # shellcheck disable=SC2046  # one argument per file is wanted
+        drop_cache $(dfs_cold_files "$target/seq")
+    else
+        drop_cache "$target/seq"
+    fi
+    timed dd if="$target/seq" of=/dev/null bs=1M status=none
+}
+
+# Small files are written with shell builtins (no process per file), each
+# with distinct content so dfs cannot deduplicate them.
+small_create() {
+    local d=$1/small i
+    mkdir -p "$d"
+    local t0 t1
+    t0=$(now_ns)
+    for ((i = 0; i < NFILES; i++)); do
+        printf '%s%08d' "$FILL" "$i" >"$d/f$i"
+    done
+    sync
+    t1=$(now_ns)
+    awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
+}
+
+small_stat() {
+    local d=$1/small i t0 t1
+    t0=$(now_ns)
+    for ((i = 0; i < NFILES; i++)); do
+        [[ -f $d/f$i ]] || die "$d/f$i is missing"
+    done
+    t1=$(now_ns)
+    awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
+}
+
+small_read() {
+    local d=$1/small i t0 t1 data
+    t0=$(now_ns)
+    for ((i = 0; i < NFILES; i++)); do
+        read -r -N 4096 data <"$d/f$i" || true
+    done
+    t1=$(now_ns)
+    [[ ${#data} -eq 4096 ]] || die "read ${#data} bytes from $d/f$((NFILES - 1)), expected 4096"
+    awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
+}
+
+small_delete() {
+    timed rm -rf "$1/small"
+}
+
+rsync_tree() {
+    timed rsync -a "$RSYNC_SRC/" "$1/inc/"
+}
+
+# --- the table ---------------------------------------------------------------
+
+# row NAME LOCAL_S DFS_S KIND FLOOR
+#   KIND rate: a throughput or rate, ratio = local_time / dfs_time (dfs
+#              relative speed), must be >= FLOOR
+#   KIND time: ratio = dfs_time / local_time, must be <= FLOOR
+#   FLOOR "-": none
+row() {
+    local name=$1 l=$2 d=$3 kind=$4 floor=$5 ratio verdict=""
+    if [[ $kind == rate ]]; then
+        ratio=$(awk -v l="$l" -v d="$d" 'BEGIN { printf "%.2f", (d > 0 ? l / d : 0) }')
+        if [[ $floor != - ]]; then
+            if awk -v r="$ratio" -v f="$floor" 'BEGIN { exit !(r >= f) }'; then
+                verdict="ok (>= $floor)"
+            else
+                verdict="MISSED (>= $floor)"
+                MISSED=1
+            fi
+        fi
+    else
+        ratio=$(awk -v l="$l" -v d="$d" 'BEGIN { printf "%.2fx", (l > 0 ? d / l : 0) }')
+        if [[ $floor != - ]]; then
+            if awk -v r="${ratio%x}" -v f="$floor" 'BEGIN { exit !(r <= f) }'; then
+                verdict="ok (<= ${floor}x)"
+            else
+                verdict="MISSED (<= ${floor}x)"
+                MISSED=1
+            fi
+        fi
+    fi
+    printf '%-24s %14s %14s %8s  %s\n' "$name" "$(describe "$l")" "$(describe "$d")" \
+        "$ratio" "$verdict"
+}
+
+# Time in seconds, plus the throughput or rate of the row being printed.
+describe() {
+    awk -v s="$1" -v mb="$UNIT_MB" -v n="$UNIT_N" 'BEGIN {
+        if (mb > 0) printf "%.0f MB/s", (s > 0 ? mb / s : 0)
+        else if (n > 0) printf "%.0f /s", (s > 0 ? n / s : 0)
+        else printf "%.2f s", s }'
+}
+
+measure_row() {
+    local name=$1 fn=$2 kind=$3 floor=$4 l d
+    l=$($fn "$LOCAL_DIR" local)
+    d=$($fn "$MOUNT/bench" dfs)
+    row "$name" "$l" "$d" "$kind" "$floor"
+}
+
+# --- setup -------------------------------------------------------------------
+
+start_cluster() {
+    local nodes=$1
+    CLUSTER_DIR=$WORK/cluster
+    echo "$PROG: starting a cluster of $nodes chunk servers in $CLUSTER_DIR"
+    "$ROOT/tools/cluster" up "$CLUSTER_DIR" -n "$nodes" >"$WORK/cluster.out" 2>&1 || {
+        cat "$WORK/cluster.out" >&2
+        die "tools/cluster up failed"
+    }
+    MOUNT=$CLUSTER_DIR/mnt
+    export DFS_NO_BUILD=1   # built once above; remounts need no rebuild
+}
+
+main() {
+    local nodes=3
+    while (($#)); do
+        case $1 in
+        --quick) SIZE_MB=64 NFILES=500 RSYNC_SRC=/usr/include/linux ;;
+        --mount) MOUNT=${2:?--mount needs a directory}; shift ;;
+        --nodes) nodes=${2:?--nodes needs a number}; shift ;;
+        -h | --help) usage; exit 0 ;;
+        *) echo "$PROG: unknown option '$1'" >&2; exit 2 ;;
+        esac
+        shift
+    done
+    [[ -z $MOUNT ]] || mountpoint -q "$MOUNT" || die "$MOUNT is not a mount point"
+    [[ -d $RSYNC_SRC ]] || die "$RSYNC_SRC does not exist"
+
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/dfs-bench.XXXXXX")
+    trap cleanup EXIT
+    [[ -n $MOUNT ]] || start_cluster "$nodes"
+    LOCAL_DIR=$WORK/local
+    mkdir -p "$LOCAL_DIR" "$MOUNT/bench"
+    [[ -z $(ls -A "$MOUNT/bench") ]] || die "$MOUNT/bench is not empty"
+
+    echo "$PROG: preparing $SIZE_MB MiB of random data"
+    head -c $((SIZE_MB * 1024 * 1024)) /dev/urandom >"$WORK/random"
+    FILL=$(head -c 3100 /dev/urandom | base64 -w0)
+    FILL=${FILL:0:4088}   # + an 8-digit index = 4096 bytes per small file
+
+    echo "$PROG: local directory $LOCAL_DIR, dfs $MOUNT/bench"
+    printf '%-24s %14s %14s %8s  %s\n' test local dfs ratio floor
+    UNIT_MB=$SIZE_MB UNIT_N=0
+    measure_row "write ${SIZE_MB} MiB" seq_write rate 0.25
+    measure_row "cold read ${SIZE_MB} MiB" cold_read rate 0.5
+    UNIT_MB=0 UNIT_N=$NFILES
+    measure_row "create $NFILES x 4 KiB" small_create rate 0.1
+    measure_row "stat $NFILES" small_stat rate -
+    measure_row "read $NFILES" small_read rate -
+    measure_row "delete $NFILES" small_delete rate -
+    UNIT_MB=0 UNIT_N=0
+    measure_row "rsync -a ${RSYNC_SRC#/usr/}" rsync_tree time 8
+    rm -rf "${MOUNT:?}/bench"
+
+    if ((MISSED)); then
+        echo "$PROG: some floors were missed"
+        return 1
+    fi
+    echo "$PROG: all floors met"
+}
+
+main "$@"
