@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 
 static char log_program[64] = "dfs";
 static enum log_level log_min = LOG_LEVEL_INFO;
+static int log_to_syslog; /* set once, before threads, by log_use_syslog */
 
 static const char *const log_level_names[] = {
     [LOG_LEVEL_DEBUG] = "DEBUG",
@@ -37,6 +39,18 @@ void log_init(const char *program, enum log_level min_level)
     log_min = min_level;
 }
 
+void log_use_syslog(void)
+{
+    openlog(log_program, LOG_PID, LOG_DAEMON);
+    log_to_syslog = 1;
+}
+
+static void log_syslog(enum log_level level, const char *fmt, va_list ap)
+{
+    static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+    vsyslog(prio[level], fmt, ap);
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
     char line[LOG_LINE_MAX];
@@ -47,6 +61,14 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
     if (level < log_min) return;
     if ((unsigned)level > LOG_LEVEL_ERROR) level = LOG_LEVEL_ERROR;
+    if (log_to_syslog) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_syslog(level, fmt, ap);
+        va_end(ap);
+        errno = saved_errno;
+        return;
+    }
 
     now = time(NULL);
     gmtime_r(&now, &tm);

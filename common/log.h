@@ -13,6 +13,10 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERRO
 /* Set the program name shown in each line and the lowest level printed. */
 void log_init(const char *program, enum log_level min_level);
 
+/* Send lines to syslog (daemon facility) from now on, for a process that
+ * has gone to the background with stderr closed (mount.dfs without -f). */
+void log_use_syslog(void);
+
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
