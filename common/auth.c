@@ -244,7 +244,7 @@ static int auth_split(const char *header, struct auth_fields *out)
         out->f[i] = p;
         out->len[i] = len;
         if (i < 3 && !sp) return -1;
-        if (i == 3 && sp) return -1; /* extra field */
+        if (i == 3) return sp ? -1 : 0; /* extra field; no sp + 1 on NULL */
         p = sp + 1;
     }
     return 0;

@@ -78,6 +78,15 @@ cleanup() {
         step "clean up: tools/cluster down"
         "$CLUSTER" down "$DIR" >/dev/null 2>&1 ||
             echo "[$TEST] warning: tools/cluster down $DIR failed"
+        # A sanitizer build reports memory errors and leaks in the daemons'
+        # logs (they exit normally); any such report fails the test.
+        if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+            "$DIR"/*.log >/dev/null 2>&1; then
+            echo "[$TEST] FAIL: sanitizer report in the daemons' logs:" >&2
+            grep -h -A 30 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+                "$DIR"/*.log | head -n 80 >&2
+            status=1
+        fi
         step "clean up: rm -rf $DIR"
         # --one-file-system: never descend into a mount that is still there.
         rm -rf --one-file-system "$DIR"
