@@ -175,13 +175,20 @@ static int chunk_from_json(json_object *o, uint32_t chunk_size,
 static int chunks_from_json(json_object *arr, struct dfs_chunk_map *m,
                             char *err, size_t errlen)
 {
-    size_t n = json_object_array_length(arr);
-    if (n == 0) return 0;
-    m->chunks = calloc(n, sizeof(*m->chunks));
-    if (!m->chunks)
-        return wire_fail(err, errlen, "out of memory for %s", K_CHUNKS);
+    size_t n = json_object_array_length(arr), cap = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(arr, i);
+        /* Grow as elements prove valid: sizing the array from a hostile
+         * length ("chunks":[0,0,...]) would ask for gigabytes up front. */
+        if (i == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct dfs_chunk *p = realloc(m->chunks, ncap * sizeof(*p));
+            if (!p)
+                return wire_fail(err, errlen, "out of memory for %s", K_CHUNKS);
+            memset(p + cap, 0, (ncap - cap) * sizeof(*p));
+            m->chunks = p;
+            cap = ncap;
+        }
         if (!json_object_is_type(c, json_type_object))
             return wire_fail(err, errlen, "\"%s\" must hold objects", K_CHUNKS);
         int rc = chunk_from_json(c, m->chunk_size, &m->chunks[i], err, errlen);

@@ -281,13 +281,24 @@ static int op_chunks(struct meta *m, json_object *in, json_object *out,
 static int decode_chunk_refs(json_object *arr, struct dfs_chunk_ref **refs,
                              size_t *n, char *err, size_t errlen)
 {
-    *n = json_object_array_length(arr);
-    *refs = calloc(*n ? *n : 1, sizeof(**refs));
-    if (!*refs) return -ENOMEM;
-    for (size_t i = 0; i < *n; i++) {
+    size_t len = json_object_array_length(arr), cap = 0;
+
+    /* Grow as elements decode, never from the claimed length alone: a
+     * 1 MiB body of "[0,0,...]" must not make the master allocate 500 MB. */
+    *n = 0;
+    *refs = NULL;
+    for (size_t i = 0; i < len; i++) {
+        if (i == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct dfs_chunk_ref *p = realloc(*refs, ncap * sizeof(*p));
+            if (!p) return -ENOMEM;
+            *refs = p;
+            cap = ncap;
+        }
         int rc = meta_chunk_ref_from_json(json_object_array_get_idx(arr, i),
                                           &(*refs)[i], err, errlen);
         if (rc < 0) return rc;
+        *n = i + 1;
     }
     return 0;
 }
