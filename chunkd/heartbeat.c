@@ -16,12 +16,12 @@
 
 #include "json_util.h"
 #include "log.h"
-#include "ticker.h"
+#include "periodic.h"
 #include "wire.h"
 
 struct heartbeat {
     struct heartbeat_config cfg;
-    struct ticker *ticker;
+    struct periodic *timer;
     bool reachable;     /* last beat got an answer */
     bool warned;        /* the "unreachable" warning was logged */
     bool report_due;    /* send the full list after the next good beat */
@@ -133,7 +133,7 @@ static void heartbeat_note_success(struct heartbeat *hb)
     hb->reachable = true;
 }
 
-static void heartbeat_tick(void *arg)
+static int heartbeat_tick(void *arg)
 {
     struct heartbeat *hb = arg;
     json_object *req = heartbeat_body(hb), *reply = NULL, *commands;
@@ -145,8 +145,9 @@ static void heartbeat_tick(void *arg)
                    &reply, err, sizeof(err));
     json_object_put(req);
     if (rc < 0) {
+        /* logged once per outage by note_failure, not on every tick */
         heartbeat_note_failure(hb, err[0] ? err : strerror(-rc));
-        return;
+        return 0;
     }
     heartbeat_note_success(hb);
     if (json_object_object_get_ex(reply, K_COMMANDS, &commands) &&
@@ -156,6 +157,7 @@ static void heartbeat_tick(void *arg)
     if (hb->report_due ||
         heartbeat_now() - hb->last_report >= HEARTBEAT_REPORT_INTERVAL_S)
         heartbeat_report(hb);
+    return 0;
 }
 
 struct heartbeat *heartbeat_start(const struct heartbeat_config *cfg)
@@ -165,9 +167,10 @@ struct heartbeat *heartbeat_start(const struct heartbeat_config *cfg)
     if (!hb) return NULL;
     hb->cfg = *cfg;
     hb->report_due = true;
-    hb->ticker =
-        ticker_start("heartbeat", cfg->interval_ms, 1, heartbeat_tick, hb);
-    if (!hb->ticker) {
+    const struct periodic_job jobs[] = {
+        {"heartbeat", cfg->interval_ms, heartbeat_tick, hb, true}, {0}};
+    hb->timer = periodic_start(jobs);
+    if (!hb->timer) {
         free(hb);
         return NULL;
     }
@@ -177,6 +180,6 @@ struct heartbeat *heartbeat_start(const struct heartbeat_config *cfg)
 void heartbeat_stop(struct heartbeat *hb)
 {
     if (!hb) return;
-    ticker_stop(hb->ticker);
+    periodic_stop(hb->timer);
     free(hb);
 }

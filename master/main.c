@@ -3,14 +3,13 @@
  *
  * Reads as the table of contents: options, data directory and secret,
  * metadata store (meta.h), HTTP routes (routes.h), periodic jobs
- * (periodic.h), then wait for SIGTERM/SIGINT and shut down in reverse.
+ * (start_jobs below), then wait for SIGTERM/SIGINT and shut down in reverse.
  * Options and their defaults are declared once, in `options` below
  * (docs/programs.md says the same).
  */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "auth.h"
 #include "chunk_id.h"
 #include "config.h"
+#include "daemon.h"
 #include "fsutil.h"
 #include "http_server.h"
 #include "log.h"
@@ -31,7 +31,7 @@
 #include "wire.h"
 
 #define PROG "dfs-master"
-#define EXIT_USAGE 2
+#define EXIT_USAGE DAEMON_EXIT_USAGE
 #define DB_NAME "meta.db"
 #define SECRET_NAME "secret"
 #define CHUNK_SIZE_MIN 4096LL
@@ -39,19 +39,17 @@
 
 /* ---- options ---- */
 
-static char *opt_data, *opt_listen, *opt_addr_file, *opt_secret_file,
-    *opt_log_level, *opt_tls_cert, *opt_tls_key, *opt_user;
+static struct daemon_options dopt; /* the options dfs-chunkd takes too */
+static char *opt_data, *opt_secret_file;
 static bool opt_init;
 static long long opt_replication, opt_chunk_size, opt_dead_after_ms;
-static long long opt_max_conns_per_ip;
 
 static const struct config_option options[] = {
     {"data", CONFIG_STRING, NULL, "DIR", "data directory (meta.db, secret)",
      &opt_data},
     {"listen", CONFIG_STRING, "127.0.0.1:9400", "HOST:PORT",
-     "address to serve; port 0 = any free port", &opt_listen},
-    {"addr-file", CONFIG_STRING, NULL, "FILE",
-     "after binding, write the bound host:port here", &opt_addr_file},
+     "address to serve; port 0 = any free port", &dopt.listen},
+    DAEMON_OPTION_ADDR_FILE(dopt),
     {"secret-file", CONFIG_STRING, NULL, "FILE",
      "cluster secret (default DATA/secret; created if missing)",
      &opt_secret_file},
@@ -63,16 +61,11 @@ static const struct config_option options[] = {
      "chunk size (stored at format time)", &opt_chunk_size},
     {"dead-after-ms", CONFIG_INT, "10000", "MS",
      "a chunk server silent this long is dead", &opt_dead_after_ms},
-    {"log-level", CONFIG_STRING, "info", "LEVEL", "debug, info, warn, error",
-     &opt_log_level},
-    {"tls-cert", CONFIG_STRING, NULL, "FILE",
-     "serve https with this PEM certificate (needs --tls-key)", &opt_tls_cert},
-    {"tls-key", CONFIG_STRING, NULL, "FILE", "PEM private key for --tls-cert",
-     &opt_tls_key},
-    {"user", CONFIG_STRING, NULL, "NAME",
-     "when started as root, run as NAME once the port is bound", &opt_user},
-    {"max-conns-per-ip", CONFIG_INT, "128", "N",
-     "open connections allowed from one client address", &opt_max_conns_per_ip},
+    DAEMON_OPTION_LOG_LEVEL(dopt),
+    DAEMON_OPTION_TLS_CERT(dopt),
+    DAEMON_OPTION_TLS_KEY(dopt),
+    DAEMON_OPTION_USER(dopt),
+    DAEMON_OPTION_MAX_CONNS_PER_IP(dopt),
     {0}};
 
 /* ---- routes and jobs ---- */
@@ -106,33 +99,26 @@ static int job_node_sweep(void *ctx)
     return meta_nodes_sweep(ctx);
 }
 
-static const struct periodic_job jobs[] = {
-    {"node liveness sweep", 1000, job_node_sweep},
-    /* TODO(repair): re-replication and garbage collection go here. */
-    {0}};
+/* Every periodic job of the master, with its interval. */
+static struct periodic *start_jobs(struct meta *m)
+{
+    struct periodic_job jobs[] = {
+        {"node liveness sweep", 1000, job_node_sweep, m, false},
+        /* TODO(repair): re-replication and garbage collection go here. */
+        {0}};
+
+    return periodic_start(jobs);
+}
 
 /* ---- startup steps ---- */
 
-static void die(int status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), noreturn));
-
-static void die(int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(status);
-}
-
 static enum log_level parse_log_level(const char *s)
 {
-    static const char *const names[] = {"debug", "info", "warn", "error"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0) return (enum log_level)i;
-    die(EXIT_USAGE, "--log-level: '%s' is not debug, info, warn or error", s);
+    enum log_level level;
+    if (daemon_log_level_parse(s, &level) < 0)
+        daemon_die(EXIT_USAGE,
+                   "--log-level: '%s' is not debug, info, warn or error", s);
+    return level;
 }
 
 static void parse_options(int argc, char **argv, struct addr *listen)
@@ -143,21 +129,19 @@ static void parse_options(int argc, char **argv, struct addr *listen)
         config_parse(options, PROG " --data DIR [--listen HOST:PORT] [options]",
                      argc, argv, NULL, 0, &npos, err, sizeof(err));
     if (r == CONFIG_HELP) exit(0);
-    if (r != CONFIG_OK) die(EXIT_USAGE, "%s", err);
-    if (!opt_data || !opt_data[0]) die(EXIT_USAGE, "--data DIR is required");
-    if (addr_parse(opt_listen, listen, err, sizeof(err)) < 0)
-        die(EXIT_USAGE, "--listen: %s", err);
+    if (r != CONFIG_OK) daemon_die(EXIT_USAGE, "%s", err);
+    if (!opt_data || !opt_data[0])
+        daemon_die(EXIT_USAGE, "--data DIR is required");
+    if (addr_parse(dopt.listen, listen, err, sizeof(err)) < 0)
+        daemon_die(EXIT_USAGE, "--listen: %s", err);
     if (opt_replication < 1 || opt_replication > DFS_MAX_REPLICAS)
-        die(EXIT_USAGE, "--replication must be 1..%d", DFS_MAX_REPLICAS);
+        daemon_die(EXIT_USAGE, "--replication must be 1..%d", DFS_MAX_REPLICAS);
     if (opt_chunk_size < CHUNK_SIZE_MIN || opt_chunk_size > CHUNK_SIZE_MAX)
-        die(EXIT_USAGE, "--chunk-size must be %lld..%lld", CHUNK_SIZE_MIN,
-            CHUNK_SIZE_MAX);
+        daemon_die(EXIT_USAGE, "--chunk-size must be %lld..%lld",
+                   CHUNK_SIZE_MIN, CHUNK_SIZE_MAX);
     if (opt_dead_after_ms < 1)
-        die(EXIT_USAGE, "--dead-after-ms must be positive");
-    if (!opt_tls_cert != !opt_tls_key)
-        die(EXIT_USAGE, "--tls-cert and --tls-key go together");
-    if (opt_max_conns_per_ip < 1 || opt_max_conns_per_ip > 65536)
-        die(EXIT_USAGE, "--max-conns-per-ip must be 1..65536");
+        daemon_die(EXIT_USAGE, "--dead-after-ms must be positive");
+    daemon_check_options(&dopt);
 }
 
 /* Create the data directory when missing: with --init its parents too;
@@ -174,14 +158,15 @@ static void prepare_data_dir(const char *dir, bool init,
         if (rc == 0 && pd->active && chown(dir, pd->uid, pd->gid) < 0)
             rc = -errno;
         if (rc < 0)
-            die(1, "cannot create data directory %s: %s", dir, strerror(-rc));
+            daemon_die(1, "cannot create data directory %s: %s", dir,
+                       strerror(-rc));
     }
     /* From here on work as the --user, so what we create is its own. */
     if (fs_check_private_dir(dir, privdrop_data_owner(pd), err, sizeof(err)) <
             0 ||
         privdrop_enter_user(pd, err, sizeof(err)) < 0 ||
         fs_check_writable_dir(dir, err, sizeof(err)) < 0)
-        die(1, "%s", err);
+        daemon_die(1, "%s", err);
 }
 
 /* Bind as root (a port below 1024 needs it), then drop root for good. */
@@ -189,10 +174,10 @@ static struct http_server *serve(struct http_server_config *hc,
                                  const struct privdrop *pd)
 {
     char err[512];
-    if (privdrop_enter_root(pd, err, sizeof(err)) < 0) die(1, "%s", err);
+    if (privdrop_enter_root(pd, err, sizeof(err)) < 0) daemon_die(1, "%s", err);
     struct http_server *server = http_server_start(hc, err, sizeof(err));
-    if (!server) die(1, "%s", err);
-    if (privdrop_finish(pd, err, sizeof(err)) < 0) die(1, "%s", err);
+    if (!server) daemon_die(1, "%s", err);
+    if (privdrop_finish(pd, err, sizeof(err)) < 0) daemon_die(1, "%s", err);
     if (pd->active) log_info("running as user %s", pd->name);
     return server;
 }
@@ -201,11 +186,12 @@ static void prepare_secret(const char *path, bool init, struct auth_keys *keys)
 {
     char err[512];
     if (access(path, F_OK) != 0 && errno == ENOENT) {
-        if (auth_secret_create(path, err, sizeof(err)) < 0) die(1, "%s", err);
+        if (auth_secret_create(path, err, sizeof(err)) < 0)
+            daemon_die(1, "%s", err);
         if (!init) log_info("created cluster secret %s", path);
     }
     if (auth_keys_load(path, AUTH_ROLE_MASTER, keys, err, sizeof(err)) < 0)
-        die(1, "%s", err);
+        daemon_die(1, "%s", err);
 }
 
 static struct meta *open_store(const char *dir)
@@ -215,7 +201,8 @@ static struct meta *open_store(const char *dir)
     struct meta_format fmt = {(uint32_t)opt_chunk_size,
                               (uint32_t)opt_replication};
     snprintf(path, sizeof(path), "%s/%s", dir, DB_NAME);
-    if (meta_open(path, &fmt, &m, err, sizeof(err)) < 0) die(1, "%s", err);
+    if (meta_open(path, &fmt, &m, err, sizeof(err)) < 0)
+        daemon_die(1, "%s", err);
     meta_set_dead_after_ms(m, opt_dead_after_ms);
     return m;
 }
@@ -226,27 +213,14 @@ static void write_addr_file(const char *path, const struct addr *listen,
                             int port)
 {
     struct addr a = *listen;
-    char text[ADDR_TEXT_MAX + 1];
+    char text[ADDR_TEXT_MAX];
     a.port = port;
     if (strcmp(a.host, "0.0.0.0") == 0 || a.host[0] == '\0')
         snprintf(a.host, sizeof(a.host), "127.0.0.1");
     else if (strcmp(a.host, "::") == 0)
         snprintf(a.host, sizeof(a.host), "::1");
-    addr_format(&a, text, sizeof(text) - 1);
-    strcat(text, "\n");
-    int rc = fs_write_file_atomic(path, text, strlen(text), 0644);
-    if (rc < 0) die(1, "cannot write %s: %s", path, strerror(-rc));
-}
-
-/* Block the stop signals in every thread (they inherit the mask), so
- * the main thread alone takes them with sigwait. */
-static void block_signals(sigset_t *set)
-{
-    sigemptyset(set);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    addr_format(&a, text, sizeof(text));
+    daemon_write_addr_file(path, text);
 }
 
 int main(int argc, char **argv)
@@ -258,11 +232,12 @@ int main(int argc, char **argv)
     sigset_t stop_signals;
     int sig;
 
+    daemon_init(PROG);
     parse_options(argc, argv, &listen);
-    log_init(PROG, parse_log_level(opt_log_level));
-    if (chunk_id_init() < 0) die(1, "cannot initialise libsodium");
-    if (privdrop_prepare(opt_user, &pd, err, sizeof(err)) < 0)
-        die(1, "%s", err);
+    log_init(PROG, parse_log_level(dopt.log_level));
+    if (chunk_id_init() < 0) daemon_die(1, "cannot initialise libsodium");
+    if (privdrop_prepare(dopt.user, &pd, err, sizeof(err)) < 0)
+        daemon_die(1, "%s", err);
     prepare_data_dir(opt_data, opt_init, &pd);
     if (opt_secret_file)
         snprintf(secret, sizeof(secret), "%s", opt_secret_file);
@@ -276,25 +251,25 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    block_signals(&stop_signals);
+    daemon_block_signals(&stop_signals);
     struct http_server_config hc = {
         .listen = listen,
         .routes = routes,
         .ctx = m,
         .keys = &keys,
-        .per_ip_connection_limit = (unsigned)opt_max_conns_per_ip,
-        .tls_cert_file = opt_tls_cert,
-        .tls_key_file = opt_tls_key};
+        .per_ip_connection_limit = (unsigned)dopt.max_conns_per_ip,
+        .tls_cert_file = dopt.tls_cert,
+        .tls_key_file = dopt.tls_key};
     struct http_server *server = serve(&hc, &pd);
     int port = http_server_port(server);
-    if (opt_addr_file) write_addr_file(opt_addr_file, &listen, port);
-    struct periodic *timers = periodic_start(jobs, m);
-    if (!timers) die(1, "cannot start the periodic jobs thread");
+    if (dopt.addr_file) write_addr_file(dopt.addr_file, &listen, port);
+    struct periodic *timers = start_jobs(m);
+    if (!timers) daemon_die(1, "cannot start the periodic jobs thread");
     log_info("listening on %s:%d, data %s, chunk size %u, replication %u",
              listen.host, port, opt_data, meta_chunk_size(m),
              meta_replication(m));
 
-    sigwait(&stop_signals, &sig);
+    sig = daemon_wait_signal(&stop_signals);
     log_info("stopping on signal %d", sig);
     periodic_stop(timers);
     http_server_stop(server);

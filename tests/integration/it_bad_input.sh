@@ -58,6 +58,7 @@ for bin in "$MASTER_BIN" "$CHUNKD_BIN" "$DFS_BIN"; do
     ((status == 2)) || problem "$(basename "$bin") --no-such-flag: exit status $status, expected 2"
 done
 
+mkdir -m 0700 "$DIR/chunkx"
 expect_error "dfs-chunkd: data directory does not exist" "$DIR/missing/data" \
     "$CHUNKD_BIN" --data "$DIR/missing/data" --master 127.0.0.1:1 \
     --listen 127.0.0.1:0 --secret-file "$SECRET"
@@ -67,6 +68,28 @@ expect_error "dfs-chunkd: data directory is a file" "$DIR/afile" \
     --listen 127.0.0.1:0 --secret-file "$SECRET"
 expect_error "dfs-master: data directory is a file" "$DIR/afile" \
     "$MASTER_BIN" --data "$DIR/afile" --listen 127.0.0.1:0 --secret-file "$SECRET"
+
+mkdir -p "$DIR/shared"
+chmod 0777 "$DIR/shared"
+expect_error "dfs-chunkd: data directory writable by other users" "$DIR/shared" \
+    "$CHUNKD_BIN" --data "$DIR/shared" --master 127.0.0.1:1 \
+    --listen 127.0.0.1:0 --secret-file "$SECRET"
+expect_error "dfs-master: data directory writable by other users" "$DIR/shared" \
+    "$MASTER_BIN" --data "$DIR/shared" --listen 127.0.0.1:0 --secret-file "$SECRET"
+cp "$SECRET" "$DIR/open-secret"
+chmod 0644 "$DIR/open-secret"
+expect_error "dfs-chunkd: secret readable by others" "$DIR/open-secret" \
+    "$CHUNKD_BIN" --data "$DIR/chunkx" --master 127.0.0.1:1 \
+    --listen 127.0.0.1:0 --secret-file "$DIR/open-secret"
+printf 'listen = 127.0.0.1:0\nno-such-key = 1\n' >"$DIR/bad.conf"
+expect_error "dfs-master: bad config line" "no-such-key" \
+    "$MASTER_BIN" --data "$DIR/master" --config "$DIR/bad.conf"
+expect_error "dfs-chunkd: bad number" "heartbeat-ms" \
+    "$CHUNKD_BIN" --data "$DIR/chunkx" --master 127.0.0.1:1 \
+    --heartbeat-ms 12abc --secret-file "$SECRET"
+expect_error "dfs-chunkd: malformed master address" "nowhere" \
+    "$CHUNKD_BIN" --data "$DIR/chunkx" --master nowhere \
+    --listen 127.0.0.1:0 --secret-file "$SECRET"
 
 step "start a master on a free port"
 "$MASTER_BIN" --data "$DIR/master" --listen 127.0.0.1:0 --secret-file "$SECRET" \
