@@ -20,14 +20,23 @@
 
 /* Immutable chunk bytes with a reference count. */
 struct chunk_data {
-    int refs;   /* atomic */
-    size_t len; /* valid bytes */
-    size_t cap; /* allocated bytes in data[] */
-    unsigned char data[];
+    int refs;            /* atomic */
+    size_t len;          /* valid bytes */
+    size_t cap;          /* allocated bytes at data */
+    unsigned char *data; /* bytes[], or the adopted buffer */
+    void *adopted;       /* malloc'd buffer freed with us, or NULL */
+    unsigned char bytes[];
 };
 
 /* A zeroed buffer of cap bytes, len 0, one reference.  NULL on ENOMEM. */
 struct chunk_data *chunk_data_new(size_t cap);
+/* The same without zeroing: for a caller that writes every byte up to
+ * the len it sets. */
+struct chunk_data *chunk_data_new_uninit(size_t cap);
+/* Wrap len bytes of a malloc'd buffer (an HTTP reply body) without a
+ * copy; it is freed with the last reference.  NULL on ENOMEM (buf is
+ * then still the caller's). */
+struct chunk_data *chunk_data_adopt(void *buf, size_t len);
 struct chunk_data *chunk_data_get(struct chunk_data *d);
 void chunk_data_put(struct chunk_data *d);
 

@@ -14,6 +14,7 @@
 #include "http_client.h"
 #include "master_client.h"
 
+struct attr_cache;
 struct chunk_cache;
 struct node_cache;
 struct open_table;
@@ -29,6 +30,7 @@ struct dfs_mount {
     struct chunk_cache *cache;
     struct node_cache *nodes;
     struct open_table *open;
+    struct attr_cache *attrs;
     int prefetches; /* background fetches running (atomic) */
 };
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attr_cache.h"
 #include "chunk_io.h"
 #include "log.h"
 
@@ -45,7 +46,7 @@ static void *seal_main(void *p)
     /* Small last chunks would pin a whole chunk-size buffer in the cache.
      * job->data stays as it is: readers of this handle use it meanwhile. */
     if (d->len < d->cap / 2) {
-        job->small = chunk_data_new(d->len);
+        job->small = chunk_data_new_uninit(d->len);
         if (job->small) {
             memcpy(job->small->data, d->data, d->len);
             job->small->len = d->len;
@@ -128,8 +129,10 @@ static void reap_all(struct dfs_file *fh)
         reap_oldest(fh);
 }
 
-/* Hand the buffer to a seal job; the buffer is empty afterwards. */
-static void seal_buffer(struct dfs_file *fh, bool sync)
+/* Hand the buffer to a seal job; the buffer is empty afterwards.  here:
+ * run it in this thread (flush waits for it anyway; for a small file a
+ * thread start and join would cost as much as the upload). */
+static void seal_buffer(struct dfs_file *fh, bool sync, bool here)
 {
     struct fh_seal_job *job;
 
@@ -151,8 +154,9 @@ static void seal_buffer(struct dfs_file *fh, bool sync)
     job->sync = sync;
     fh->buf = NULL;
     fh->jobs[fh->njobs++] = job;
-    job->joinable = pthread_create(&job->thread, NULL, seal_main, job) == 0;
-    if (!job->joinable) seal_main(job); /* no thread to spare: seal inline */
+    job->joinable =
+        !here && pthread_create(&job->thread, NULL, seal_main, job) == 0;
+    if (!job->joinable) seal_main(job); /* or no thread to spare */
 }
 
 /* The bytes chunk `index` holds now, as this handle sees them, or NULL. */
@@ -186,7 +190,7 @@ static int buffer_select(struct dfs_file *fh, uint64_t index, size_t coff,
     int rc;
 
     if (fh->buf && fh->buf_index == index) return 0;
-    seal_buffer(fh, false);
+    seal_buffer(fh, false, false);
     if (fh->err) return fh->err;
     job = fh_job_find(fh, index);
     c = fh_map_find(fh, index);
@@ -195,7 +199,7 @@ static int buffer_select(struct dfs_file *fh, uint64_t index, size_t coff,
         rc = old_bytes(fh, index, &old);
         if (rc < 0) return rc;
     }
-    fh->buf = chunk_data_new(fh->m->chunk_size);
+    fh->buf = chunk_data_new_uninit(fh->m->chunk_size);
     if (!fh->buf) {
         chunk_data_put(old);
         return -ENOMEM;
@@ -218,6 +222,7 @@ int fh_write(struct dfs_file *fh, const char *data, size_t size, uint64_t off)
 
     pthread_mutex_lock(&fh->lock);
     if (fh->err) rc = -EIO;
+    if (rc == 0) rc = fh_load_locked(fh);
     while (rc == 0 && done < size) {
         uint64_t pos = off + done, index = pos / cs;
         size_t coff = (size_t)(pos % cs);
@@ -225,12 +230,15 @@ int fh_write(struct dfs_file *fh, const char *data, size_t size, uint64_t off)
 
         rc = buffer_select(fh, index, coff, take);
         if (rc < 0) break;
+        if (coff > fh->buf->len) /* a hole inside the chunk */
+            memset(fh->buf->data + fh->buf->len, 0, coff - fh->buf->len);
         memcpy(fh->buf->data + coff, data + done, take);
         if (coff + take > fh->buf->len) fh->buf->len = coff + take;
         if (pos + take > fh->size)
             __atomic_store_n(&fh->size, pos + take, __ATOMIC_RELEASE);
         __atomic_store_n(&fh->dirty, true, __ATOMIC_RELEASE);
-        if (fh->buf->len == cs && coff + take == cs) seal_buffer(fh, false);
+        if (fh->buf->len == cs && coff + take == cs)
+            seal_buffer(fh, false, false);
         done += take;
     }
     pthread_mutex_unlock(&fh->lock);
@@ -242,7 +250,7 @@ static int flush_locked(struct dfs_file *fh, bool fsync)
     struct dfs_attr attr;
     int rc;
 
-    seal_buffer(fh, fsync);
+    seal_buffer(fh, fsync, true);
     reap_all(fh);
     if (fh->err) return -EIO;
     if (fsync && fh->nunsynced > 0) {
@@ -254,6 +262,7 @@ static int flush_locked(struct dfs_file *fh, bool fsync)
     if (!fh->dirty) return 0;
     rc = master_commit(fh->m->mc, fh->ino, fh->size, fh->pending, fh->npending,
                        &attr);
+    if (rc == 0) attr_cache_put(fh->m->attrs, &attr);
     /* Unlinked while open: nobody can see the data any more. */
     if (rc == -ENOENT) rc = 0;
     if (rc < 0) {

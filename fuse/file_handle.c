@@ -5,8 +5,9 @@
  * write buffer, then a chunk still being sealed, then the chunk map
  * (through the mount's cache or a replica).  Bytes past a chunk's stored
  * length and holes read as zeros; reads stop at the handle's size.  A
- * read that continues where the last one ended starts a background fetch
- * of the next chunk, so a sequential reader rarely waits on the network.
+ * read that continues where the last one ended (or starts the file)
+ * starts background fetches of the next chunks, so a sequential reader
+ * rarely waits on the network.
  */
 #include "file_handle.h"
 
@@ -14,11 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attr_cache.h"
 #include "chunk_io.h"
 #include "log.h"
 
 /* Mount-wide cap on background fetches (each holds one chunk). */
-#define FH_MAX_PREFETCH 4
+#define FH_MAX_PREFETCH 6
+/* Chunks fetched ahead of a sequential reader: one fetch verifies 4 MiB
+ * (a few ms of hashing) while the reader consumes the one before, so two
+ * keep the reader from waiting when a fetch runs late. */
+#define FH_PREFETCH_AHEAD 2
 
 static struct dfs_file *fh_alloc(struct dfs_mount *m, uint64_t ino)
 {
@@ -35,7 +41,24 @@ static struct dfs_file *fh_alloc(struct dfs_mount *m, uint64_t ino)
 int fh_new_empty(struct dfs_mount *m, uint64_t ino, struct dfs_file **out)
 {
     *out = fh_alloc(m, ino);
+    if (*out) (*out)->loaded = true;
     return *out ? 0 : -ENOMEM;
+}
+
+/* Fetch the map on first use; the caller holds the lock. */
+int fh_load_locked(struct dfs_file *fh)
+{
+    struct dfs_chunk_map map;
+    int rc;
+
+    if (fh->loaded) return 0;
+    rc = master_chunks(fh->m->mc, fh->ino, &map);
+    if (rc < 0) return rc;
+    meta_chunk_map_free(&fh->map);
+    fh->map = map;
+    __atomic_store_n(&fh->size, map.size, __ATOMIC_RELEASE);
+    fh->loaded = true;
+    return 0;
 }
 
 int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
@@ -45,10 +68,15 @@ int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
     int rc;
 
     if (!fh) return -ENOMEM;
+    if (!trunc) {
+        *out = fh;
+        return 0;
+    }
     rc = master_chunks(m->mc, ino, &fh->map);
-    if (rc == 0 && trunc && fh->map.size > 0) {
+    if (rc == 0 && fh->map.size > 0) {
         struct dfs_attr attr;
         rc = master_commit(m->mc, ino, 0, NULL, 0, &attr);
+        if (rc == 0) attr_cache_put(m->attrs, &attr);
         if (rc == 0) {
             meta_chunk_map_free(&fh->map);
             fh->map =
@@ -60,6 +88,7 @@ int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
         return rc;
     }
     fh->size = fh->map.size;
+    fh->loaded = true;
     *out = fh;
     return 0;
 }
@@ -144,6 +173,7 @@ int fh_reload(struct dfs_file *fh)
     meta_chunk_map_free(&fh->map);
     fh->map = map;
     __atomic_store_n(&fh->size, map.size, __ATOMIC_RELEASE);
+    fh->loaded = true;
     pthread_mutex_unlock(&fh->lock);
     return 0;
 }
@@ -242,7 +272,9 @@ int fh_read(struct dfs_file *fh, uint64_t off, size_t size, char *out,
     int rc = 0;
 
     pthread_mutex_lock(&fh->lock);
-    end = off + size < fh->size ? off + size : fh->size;
+    rc = fh_load_locked(fh);
+    end = rc == 0 && off + size < fh->size ? off + size : fh->size;
+    if (rc < 0) end = off;
     for (pos = off; pos < end && rc == 0;) {
         uint64_t index = pos / cs;
         size_t coff = (size_t)(pos % cs);
@@ -251,8 +283,9 @@ int fh_read(struct dfs_file *fh, uint64_t off, size_t size, char *out,
         pos += take;
     }
     if (rc == 0 && end > off) {
-        if (off == fh->next_read && fh->next_read != 0)
-            fh_prefetch(fh, (end - 1) / cs + 1);
+        if (off == fh->next_read)
+            for (uint64_t i = 1; i <= FH_PREFETCH_AHEAD; i++)
+                fh_prefetch(fh, (end - 1) / cs + i);
         fh->next_read = end;
     }
     pthread_mutex_unlock(&fh->lock);

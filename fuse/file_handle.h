@@ -1,8 +1,10 @@
 /*
  * file_handle.h - the state of one open file, and what a handle does.
  *
- * A handle holds the file's chunk map as of open() (close-to-open
- * consistency) and buffers writes for one chunk at a time.  A full chunk,
+ * A handle holds the file's chunk map as of its first read or write
+ * (close-to-open consistency: never older than the open; fetched lazily
+ * because many opens, e.g. rsync's for setting times, never read) and
+ * buffers writes for one chunk at a time.  A full chunk,
  * or the buffered one at flush/fsync, is sealed: hashed and uploaded by a
  * background thread while the application fills the next chunk, with at
  * most FH_MAX_INFLIGHT seals per handle to bound memory.  flush() waits
@@ -25,7 +27,7 @@
 #include "dfs_mount.h"
 #include "meta_wire.h"
 
-#define FH_MAX_INFLIGHT 2
+#define FH_MAX_INFLIGHT 4
 
 /* One chunk being sealed by a background thread. */
 struct fh_seal_job {
@@ -45,7 +47,8 @@ struct dfs_file {
     pthread_mutex_t lock;
     struct dfs_mount *m;
     uint64_t ino;
-    struct dfs_chunk_map map; /* as of open, plus chunks we sealed */
+    struct dfs_chunk_map map; /* as of first use, plus chunks we sealed */
+    bool loaded;              /* map fetched (else size is not known) */
     uint64_t size;            /* our view, incl. unflushed writes; atomic */
     bool dirty;               /* something to commit; atomic */
     int err;                  /* a seal failed: flush reports EIO */
@@ -69,7 +72,8 @@ struct dfs_file {
     struct dfs_file *next_open; /* open_table chain */
 };
 
-/* Open an existing file: fetch its chunk map.  trunc: O_TRUNC. */
+/* Open an existing file (its map is fetched at first use; with trunc,
+ * O_TRUNC, now). */
 int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
             struct dfs_file **out);
 /* A handle on a file just created (empty, no round trip). */
@@ -97,6 +101,7 @@ bool fh_dirty_size(struct dfs_file *fh, uint64_t *size);
 /* Internal to file_handle.c / fh_write.c. */
 const struct dfs_chunk *fh_map_find(const struct dfs_file *fh, uint64_t index);
 int fh_map_set(struct dfs_file *fh, const struct dfs_chunk *c);
+int fh_load_locked(struct dfs_file *fh);
 const struct fh_seal_job *fh_job_find(const struct dfs_file *fh,
                                       uint64_t index);
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attr_cache.h"
 #include "auth.h"
 #include "chunk_cache.h"
 #include "log.h"
@@ -45,9 +46,9 @@ static int check_mountpoint(const char *path)
 
 /* The cluster's chunk size and replication, or a one-line reason. */
 static int check_master(struct http_client *http, const char *master,
-                        struct dfs_cluster_info *info)
+                        long wait_ms, struct dfs_cluster_info *info)
 {
-    struct master_client *mc = master_client_new(http, master, MASTER_CHECK_MS);
+    struct master_client *mc = master_client_new(http, master, wait_ms);
     struct http_response r;
     int rc;
 
@@ -58,7 +59,7 @@ static int check_master(struct http_client *http, const char *master,
     /* master_client says EIO for "unreachable"; one raw request gives
      * the transport's own words (Connection refused, ...). */
     int hrc = http_request(http, master, "GET", DFS_PATH_CLUSTER_INFO, NULL, 0,
-                           NULL, MASTER_CHECK_MS, &r);
+                           NULL, wait_ms, &r);
     if (hrc < 0)
         fprintf(stderr, PROG ": cannot reach master %s: %s\n", master,
                 hrc != -EIO || !r.error[0] ? strerror(-hrc) : r.error);
@@ -75,6 +76,7 @@ static void mount_state_free(struct dfs_mount *m)
     while (__atomic_load_n(&m->prefetches, __ATOMIC_ACQUIRE) > 0)
         usleep(10000);
     open_table_free(m->open);
+    attr_cache_free(m->attrs);
     node_cache_free(m->nodes);
     chunk_cache_free(m->cache);
     master_client_free(m->mc);
@@ -95,8 +97,9 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->mc = master_client_new(http, o->master, o->retry_ms);
     m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
     m->open = open_table_new();
+    m->attrs = attr_cache_new(o->attr_timeout);
     m->nodes = m->mc ? node_cache_new(m->mc, NODE_CACHE_TTL_MS) : NULL;
-    if (!m->mc || !m->cache || !m->open || !m->nodes) {
+    if (!m->mc || !m->cache || !m->open || !m->attrs || !m->nodes) {
         mount_state_free(m);
         return -ENOMEM;
     }
@@ -146,9 +149,12 @@ static int run(const struct mount_opts *o, struct dfs_mount *m)
     if (!se) return 1;
     if (fuse_set_signal_handlers(se) != 0) goto out_destroy;
     if (fuse_session_mount(se, o->mountpoint) != 0) goto out_signals;
+    /* mount(8) helpers are silent on success; in the background the log
+     * goes to syslog, since fuse_daemonize points stderr at /dev/null. */
+    fuse_daemonize(o->foreground);
+    if (!o->foreground) log_use_syslog();
     log_info("mounted %s at %s (chunk size %u, %u replicas)", o->master,
              o->mountpoint, m->chunk_size, m->replication);
-    fuse_daemonize(o->foreground);
     rc = serve(se) == 0 ? 0 : 1;
     fuse_session_unmount(se);
     log_info("unmounted %s", o->mountpoint);
@@ -183,7 +189,16 @@ int main(int argc, char **argv)
     }
     http = http_client_new(&keys, o.tls_ca);
     sodium_memzero(&keys, sizeof(keys));
-    if (!http || check_master(http, o.master, &info) < 0 ||
+    /* The mount command says one line when the master is not there; the
+     * client's retry warnings belong in the daemon's log, not there. */
+    log_init(PROG, LOG_LEVEL_ERROR);
+    rc = http ? check_master(http, o.master,
+                             o.retry_ms < MASTER_CHECK_MS ? o.retry_ms
+                                                          : MASTER_CHECK_MS,
+                             &info)
+              : -ENOMEM;
+    log_init(PROG, o.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+    if (rc < 0 ||
         mount_state_init(&m, &o, http, &info) < 0) {
         http_client_free(http);
         return 1;

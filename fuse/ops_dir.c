@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "attr_cache.h"
+
 #define DIR_OFF_DOT 1
 #define DIR_OFF_DOTDOT 2
 /* Rough bytes per reply entry, to ask the master for about a buffer's
@@ -67,9 +69,12 @@ static int dir_fill(struct dir_reply *r, struct dfs_mount *m, uint64_t ino,
         struct dfs_dirent *ents;
         size_t n, i;
         bool eof;
+        uint64_t version = attr_cache_version(m->attrs);
         int rc = master_readdir(m->mc, ino, cookie, dir_page(r->size, r->plus),
                                 &ents, &n, &eof);
         if (rc < 0) return rc;
+        for (i = 0; r->plus && i < n; i++)
+            attr_cache_put_read(m->attrs, &ents[i].attr, version);
         for (i = 0; i < n; i++) {
             if (!dir_add(r, m, ents[i].name, &ents[i].attr,
                          (off_t)(ents[i].cookie + DIR_OFF_DOTDOT), false))

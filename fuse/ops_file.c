@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
+#include "attr_cache.h"
 #include "file_handle.h"
 #include "open_table.h"
 
@@ -58,6 +59,8 @@ void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name,
     if (rc == 0) rc = fh_new_empty(m, a.ino, &fh);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     attach(m, fh, fi);
+    attr_cache_put(m->attrs, &a);
+    attr_cache_dir_added(m->attrs, parent, a.ctime_ns, 0);
     ops_fill_entry(m, &a, &e);
     if (fuse_reply_create(req, &e, fi) != 0) {
         open_table_remove(m->open, fh);

@@ -6,31 +6,63 @@
  * uid/gid only for ownership of what they create.  setattr first commits
  * our own buffered writes to the file: otherwise a later commit at close
  * would stamp a new mtime over the one `cp -p` or `touch -d` just set.
+ *
+ * Attributes the master returns go into the mount's attr cache, so the
+ * GETATTR the kernel sends after it changed an inode through us is
+ * answered locally.  A missing name is answered as a negative entry
+ * (inode 0) that the kernel keeps for entry_timeout, like a positive one.
  */
 #include "ops.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
+#include "attr_cache.h"
 #include "open_table.h"
 #include "truncate.h"
 
 void ops_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+    struct dfs_mount *m = ops_mount(req);
+    uint64_t version = attr_cache_version(m->attrs);
     struct dfs_attr a;
-    int rc = master_lookup(ops_mount(req)->mc, parent, name, &a);
+    int rc = master_lookup(m->mc, parent, name, &a);
+
+    if (rc == -ENOENT && m->entry_timeout > 0) {
+        struct fuse_entry_param e = {.ino = 0,
+                                     .entry_timeout = m->entry_timeout};
+        return (void)fuse_reply_entry(req, &e);
+    }
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
+    attr_cache_put_read(m->attrs, &a, version);
     ops_reply_entry(req, &a);
 }
 
 void ops_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+    struct dfs_mount *m = ops_mount(req);
+    uint64_t version = attr_cache_version(m->attrs);
     struct dfs_attr a;
-    int rc = master_getattr(ops_mount(req)->mc, ino, &a);
+    int rc = 0;
 
     (void)fi;
+    if (!attr_cache_get(m->attrs, ino, &a)) {
+        rc = master_getattr(m->mc, ino, &a);
+        if (rc == 0) attr_cache_put_read(m->attrs, &a, version);
+    }
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     ops_reply_attr(req, &a);
+}
+
+/* A name was added to parent for the inode a (just created or linked). */
+static void reply_added(fuse_req_t req, fuse_ino_t parent,
+                        const struct dfs_attr *a)
+{
+    struct dfs_mount *m = ops_mount(req);
+    attr_cache_put(m->attrs, a);
+    attr_cache_dir_added(m->attrs, parent, a->ctime_ns,
+                         S_ISDIR(a->mode) ? 1 : 0);
+    ops_reply_entry(req, a);
 }
 
 static int64_t ts_ns(const struct timespec *t)
@@ -81,11 +113,14 @@ void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
     } else {
         rc = truncate_flush_open(m, ino) < 0 ? -EIO : 0;
     }
-    if (rc < 0) return (void)fuse_reply_err(req, -rc);
     setattr_fields(attr, to_set, &s);
-    if (s.set != 0 || !(to_set & FUSE_SET_ATTR_SIZE))
+    if (rc == 0 && (s.set != 0 || !(to_set & FUSE_SET_ATTR_SIZE)))
         rc = master_setattr(m->mc, ino, &s, &a);
-    if (rc < 0) return (void)fuse_reply_err(req, -rc);
+    if (rc < 0) { /* a part may have happened: ask the master next time */
+        attr_cache_drop(m->attrs, ino);
+        return (void)fuse_reply_err(req, -rc);
+    }
+    attr_cache_put(m->attrs, &a);
     ops_reply_attr(req, &a);
 }
 
@@ -97,7 +132,7 @@ void ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     int rc = master_mknod(ops_mount(req)->mc, parent, name, mode, ctx->uid,
                           ctx->gid, rdev, &a);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
-    ops_reply_entry(req, &a);
+    reply_added(req, parent, &a);
 }
 
 void ops_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -107,7 +142,7 @@ void ops_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
     int rc = master_mkdir(ops_mount(req)->mc, parent, name, mode | S_IFDIR,
                           ctx->uid, ctx->gid, &a);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
-    ops_reply_entry(req, &a);
+    reply_added(req, parent, &a);
 }
 
 void ops_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
@@ -118,7 +153,7 @@ void ops_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
     int rc = master_symlink(ops_mount(req)->mc, parent, name, link, ctx->uid,
                             ctx->gid, &a);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
-    ops_reply_entry(req, &a);
+    reply_added(req, parent, &a);
 }
 
 void ops_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -136,22 +171,32 @@ void ops_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
     struct dfs_attr a;
     int rc = master_link(ops_mount(req)->mc, ino, newparent, newname, &a);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
-    ops_reply_entry(req, &a);
+    reply_added(req, newparent, &a);
 }
 
+/* unlink, rmdir and rename change inodes we cannot name (the one that
+ * lost a link, the one moved): forget every cached attribute. */
 void ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-    fuse_reply_err(req, -master_unlink(ops_mount(req)->mc, parent, name));
+    struct dfs_mount *m = ops_mount(req);
+    int rc = master_unlink(m->mc, parent, name);
+    attr_cache_clear(m->attrs);
+    fuse_reply_err(req, -rc);
 }
 
 void ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-    fuse_reply_err(req, -master_rmdir(ops_mount(req)->mc, parent, name));
+    struct dfs_mount *m = ops_mount(req);
+    int rc = master_rmdir(m->mc, parent, name);
+    attr_cache_clear(m->attrs);
+    fuse_reply_err(req, -rc);
 }
 
 void ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
                 fuse_ino_t newparent, const char *newname, unsigned flags)
 {
-    fuse_reply_err(req, -master_rename(ops_mount(req)->mc, parent, name,
-                                       newparent, newname, flags));
+    struct dfs_mount *m = ops_mount(req);
+    int rc = master_rename(m->mc, parent, name, newparent, newname, flags);
+    attr_cache_clear(m->attrs);
+    fuse_reply_err(req, -rc);
 }

@@ -84,11 +84,22 @@ static int64_t realtime_ms(void *arg)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t meta_now_ns(void)
+/* The time of the running transaction, 0 outside one: every change a
+ * transaction makes carries one instant, so a create gives the new inode's
+ * ctime and its parent's mtime the same value (mount.dfs relies on that to
+ * update the parent's cached attributes without asking again). */
+static __thread int64_t tx_now_ns;
+
+static int64_t clock_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t meta_now_ns(void)
+{
+    return tx_now_ns ? tx_now_ns : clock_now_ns();
 }
 
 int64_t meta_now_ms(struct meta *m)
@@ -199,7 +210,10 @@ int meta_tx_begin(struct meta *m)
     /* IMMEDIATE takes the write lock now, so the transaction cannot fail
      * half way with SQLITE_BUSY on its first write. */
     int rc = exec_simple(m, "BEGIN IMMEDIATE");
-    if (rc < 0) meta_unlock(m);
+    if (rc < 0)
+        meta_unlock(m);
+    else
+        tx_now_ns = clock_now_ns();
     return rc;
 }
 
@@ -211,6 +225,7 @@ int meta_tx_end(struct meta *m, int rc)
     } else {
         sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
     }
+    tx_now_ns = 0;
     meta_unlock(m);
     return rc;
 }
