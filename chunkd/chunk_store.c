@@ -1,17 +1,22 @@
 /*
  * chunk_store.c - a chunk server's chunks on local disk.
  *
- * Writes go to a unique file in tmp/ while the bytes are hashed; only when
- * the hash equals the id is the file renamed into chunks/ab/cd/.  The
- * rename refuses to replace (renameat2 RENAME_NOREPLACE, or link(2) where
- * the file system lacks it), so two concurrent puts of one chunk settle on
- * exactly one file and the chunk count stays right without holding a lock
- * across disk I/O.  The mutex only guards the count and the pending-fsync
- * list.
+ * Writes go to an unnamed file (O_TMPFILE in tmp/) while the bytes are
+ * hashed; only when the hash equals the id is it given its name in
+ * chunks/ab/cd/ with linkat(2).  A link never replaces, so two concurrent
+ * puts of one chunk settle on exactly one file and the chunk
+ * count stays right without holding a lock across disk I/O; a put cut
+ * short leaves nothing behind.  The unnamed file spares the journal the
+ * create, rename and unlink of a named temporary, which small-file creates
+ * waited on.  Where the file system has no O_TMPFILE the bytes go to a
+ * unique file in tmp/ that is renamed into place without replacing
+ * (renameat2 RENAME_NOREPLACE, or link(2)).  The mutex only guards the
+ * count and the pending-fsync list.
  *
- * Directories are created lazily (there are 65536 ab/cd pairs); a put that
- * created a directory also has to fsync that directory's parent, so the
- * pending list remembers how many levels each put created.
+ * Directories are created lazily (there are 65536 ab/cd pairs), when the
+ * link finds the chunk's directory missing; a put that created a directory
+ * also has to fsync that directory's parent, so the pending list remembers
+ * how many levels each put created.
  *
  * Making many chunks durable at once (the batch of the last second, or an
  * fsync() of a large file) takes one syncfs(2) instead: a fsync per file
@@ -58,6 +63,7 @@ struct chunk_store {
     char chunks_dir[CHUNK_STORE_BASE_MAX];
     char tmp_dir[CHUNK_STORE_BASE_MAX];
     pthread_mutex_t lock; /* guards count and pending */
+    bool no_empty_path;   /* linkat(AT_EMPTY_PATH) refused: use /proc */
     uint64_t count;
     struct chunk_pending *pending;
     size_t npending, pending_cap;
@@ -67,10 +73,11 @@ struct chunk_put {
     struct chunk_store *store;
     char id[CHUNK_ID_STRLEN];
     struct chunk_hasher hasher;
-    bool exists; /* already stored: hash only, write nothing */
-    int fd;      /* temp file, -1 when exists */
-    int err;     /* first write error */
-    char tmp[PATH_MAX];
+    bool exists;       /* already stored: hash only, write nothing */
+    int fd;            /* temp file, -1 when exists */
+    int err;           /* first write error */
+    unsigned new_dirs; /* directory levels created for this put */
+    char tmp[PATH_MAX]; /* named temp file; "" for an O_TMPFILE one */
 };
 
 /* ---- paths ---- */
@@ -474,6 +481,43 @@ int chunk_store_delete(struct chunk_store *s, const char *id)
 
 /* ---- writing ---- */
 
+/* Create chunks/ab and chunks/ab/cd if missing; *created counts the
+ * levels made (so their parents get fsynced). */
+static int chunk_store_mkdirs(struct chunk_store *s, const char *id,
+                              unsigned *created)
+{
+    char dir[PATH_MAX];
+
+    *created = 0;
+    chunk_store_dir1(s, id, dir);
+    if (mkdir(dir, CHUNK_STORE_DIR_MODE) == 0)
+        *created = 2; /* ab is new, so cd is new too */
+    else if (errno != EEXIST)
+        return -errno;
+    chunk_store_dir2(s, id, dir);
+    if (mkdir(dir, CHUNK_STORE_DIR_MODE) == 0) {
+        if (*created == 0) *created = 1;
+    } else if (errno != EEXIST) {
+        return -errno;
+    }
+    return 0;
+}
+
+/* The file a new chunk's bytes go to: unnamed where the file system can,
+ * else a unique name in tmp/. */
+static int chunk_store_open_tmp(struct chunk_put *p)
+{
+    p->tmp[0] = '\0';
+    p->fd = open(p->store->tmp_dir, O_TMPFILE | O_WRONLY | O_CLOEXEC,
+                 CHUNK_STORE_FILE_MODE);
+    if (p->fd >= 0) return 0;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+        return -errno;
+    snprintf(p->tmp, sizeof(p->tmp), "%s/put.XXXXXX", p->store->tmp_dir);
+    p->fd = mkostemp(p->tmp, O_CLOEXEC);
+    return p->fd < 0 ? -errno : 0;
+}
+
 int chunk_store_put_begin(struct chunk_store *s, const char *id,
                           struct chunk_put **out)
 {
@@ -489,12 +533,10 @@ int chunk_store_put_begin(struct chunk_store *s, const char *id,
     chunk_hasher_init(&p->hasher);
     p->exists = chunk_store_stat(s, id, &size) == 0;
     if (!p->exists) {
-        snprintf(p->tmp, sizeof(p->tmp), "%s/put.XXXXXX", s->tmp_dir);
-        p->fd = mkostemp(p->tmp, O_CLOEXEC);
-        if (p->fd < 0) {
-            int e = errno;
+        int rc = chunk_store_open_tmp(p);
+        if (rc < 0) {
             free(p);
-            return -e;
+            return rc;
         }
     }
     *out = p;
@@ -528,31 +570,9 @@ void chunk_store_put_abort(struct chunk_put *p)
     if (!p) return;
     if (p->fd >= 0) {
         close(p->fd);
-        unlink(p->tmp);
+        if (p->tmp[0]) unlink(p->tmp);
     }
     free(p);
-}
-
-/* Create chunks/ab and chunks/ab/cd if missing; *created counts the
- * levels made (so their parents get fsynced). */
-static int chunk_store_mkdirs(struct chunk_store *s, const char *id,
-                              unsigned *created)
-{
-    char dir[PATH_MAX];
-
-    *created = 0;
-    chunk_store_dir1(s, id, dir);
-    if (mkdir(dir, CHUNK_STORE_DIR_MODE) == 0)
-        *created = 2; /* ab is new, so cd is new too */
-    else if (errno != EEXIST)
-        return -errno;
-    chunk_store_dir2(s, id, dir);
-    if (mkdir(dir, CHUNK_STORE_DIR_MODE) == 0) {
-        if (*created == 0) *created = 1;
-    } else if (errno != EEXIST) {
-        return -errno;
-    }
-    return 0;
 }
 
 /* Move tmp to path unless path exists: 0, or -EEXIST with tmp left. */
@@ -593,36 +613,71 @@ static void chunk_store_start_writeback(int fd)
         (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
+/* Give the unnamed file fd the name path; never replaces (-EEXIST). */
+static int chunk_store_link_unnamed(struct chunk_store *s, int fd,
+                                    const char *path)
+{
+    char proc[64];
+
+    if (!__atomic_load_n(&s->no_empty_path, __ATOMIC_RELAXED)) {
+        if (linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0) return 0;
+        if (errno != ENOENT && errno != EPERM) return -errno;
+        /* AT_EMPTY_PATH wants CAP_DAC_READ_SEARCH (gone after --user);
+         * ENOENT may also be a missing directory: retried below */
+        if (errno == EPERM)
+            __atomic_store_n(&s->no_empty_path, true, __ATOMIC_RELAXED);
+    }
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+        return 0;
+    return -errno;
+}
+
+static int chunk_store_link_into(struct chunk_put *p, const char *path)
+{
+    if (p->tmp[0]) return chunk_store_link_noreplace(p->tmp, path);
+    return chunk_store_link_unnamed(p->store, p->fd, path);
+}
+
+/* Put the verified bytes under their name: 0, or -EEXIST when a chunk
+ * is already there (a named temp file is then left for the caller).  The
+ * directories are made only when the link finds them missing, which
+ * spares two mkdir calls per put once they exist. */
+static int chunk_store_place(struct chunk_put *p, const char *path)
+{
+    int rc;
+
+    /* mkostemp made it 0600 */
+    if (p->tmp[0] && fchmod(p->fd, CHUNK_STORE_FILE_MODE) < 0) return -errno;
+    rc = chunk_store_link_into(p, path);
+    if (rc != -ENOENT) return rc;
+    rc = chunk_store_mkdirs(p->store, p->id, &p->new_dirs);
+    return rc < 0 ? rc : chunk_store_link_into(p, path);
+}
+
 static int chunk_store_commit_new(struct chunk_put *p, bool sync, bool *created)
 {
     struct chunk_store *s = p->store;
     char path[PATH_MAX];
-    unsigned new_dirs = 0;
-    int rc = 0, fd = p->fd;
+    int rc = 0;
 
-    p->fd = -1;
-    if (sync && fsync(fd) < 0) rc = -errno;
-    if (!sync) chunk_store_start_writeback(fd);
-    if (close(fd) < 0 && rc == 0) rc = -errno;
-    if (rc == 0 && fchmodat(AT_FDCWD, p->tmp, CHUNK_STORE_FILE_MODE, 0) < 0)
-        rc = -errno;
-    if (rc == 0) rc = chunk_store_mkdirs(s, p->id, &new_dirs);
+    if (sync && fsync(p->fd) < 0) rc = -errno;
+    if (!sync) chunk_store_start_writeback(p->fd);
     chunk_store_path(s, p->id, path);
-    if (rc == 0) rc = chunk_store_link_noreplace(p->tmp, path);
-    if (rc == -EEXIST) {
-        unlink(p->tmp);
-        return chunk_store_commit_existing(p, sync, created);
-    }
-    if (rc < 0) {
-        unlink(p->tmp);
-        return rc;
-    }
+    if (rc == 0) rc = chunk_store_place(p, path);
+    /* Local file systems report write-back errors at fsync (ours or the
+     * batch's syncfs), not at close: its result adds nothing. */
+    close(p->fd);
+    p->fd = -1;
+    if (rc < 0 && p->tmp[0]) unlink(p->tmp);
+    if (rc == -EEXIST) return chunk_store_commit_existing(p, sync, created);
+    if (rc < 0) return rc;
     *created = true;
     pthread_mutex_lock(&s->lock);
     s->count++;
     pthread_mutex_unlock(&s->lock);
-    if (sync) return chunk_store_fsync_dirs(s, p->id, new_dirs);
-    return chunk_store_add_pending(s, p->id, new_dirs);
+    if (sync) return chunk_store_fsync_dirs(s, p->id, p->new_dirs);
+    return chunk_store_add_pending(s, p->id, p->new_dirs);
 }
 
 int chunk_store_put_commit(struct chunk_put *p, bool sync, bool *created)

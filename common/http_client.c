@@ -323,6 +323,11 @@ static int transfer_setup(struct http_client *c, struct transfer *t,
                          ? timeout_ms
                          : (long)CLIENT_CONNECT_TIMEOUT_MAX_MS);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    /* Peers are cluster addresses, never reached through a proxy; set
+     * explicitly, curl also stops reading the proxy variables of the
+     * environment on every request. */
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_MAXCONNECTS, (long)CLIENT_MAXCONNECTS);

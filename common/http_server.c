@@ -46,8 +46,12 @@
  * short enough that abandoned connections free their slot. */
 #define SERVER_TIMEOUT_DEFAULT 30
 #define SERVER_PEM_MAX (1024 * 1024)
-/* Per-connection MHD buffer: also the largest body piece we are handed. */
+/* Per-connection MHD buffer: also the largest body piece we are handed.
+ * MHD zeroes all of it for every request on a kept-alive connection, so
+ * servers whose bodies we collect ourselves (JSON) take the small one;
+ * streamed chunk bodies want big pieces. */
 #define SERVER_CONN_MEMORY (256 * 1024)
+#define SERVER_CONN_MEMORY_SMALL (32 * 1024)
 #define SERVER_LISTEN_BACKLOG 511
 
 struct http_server {
@@ -661,6 +665,14 @@ static void server_defaults(struct http_server_config *c)
     if (!c->timeout_s) c->timeout_s = SERVER_TIMEOUT_DEFAULT;
 }
 
+/* The per-connection pool: big only where some route streams its body. */
+static size_t server_conn_memory(const struct http_server_config *c)
+{
+    for (const struct http_route *r = c->routes; r && r->method; r++)
+        if (r->stream_open) return SERVER_CONN_MEMORY;
+    return SERVER_CONN_MEMORY_SMALL;
+}
+
 /* MHD_start_daemon with our options; the TLS ones only when in use (an
  * empty key would make MHD fail). */
 static struct MHD_Daemon *server_mhd_start(struct http_server *s, int fd)
@@ -685,7 +697,7 @@ static struct MHD_Daemon *server_mhd_start(struct http_server *s, int fd)
         MHD_OPTION_CONNECTION_LIMIT, s->cfg.connection_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_connection_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONN_MEMORY,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, server_conn_memory(&s->cfg),
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 }

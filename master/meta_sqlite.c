@@ -355,6 +355,14 @@ static int format_or_load(struct meta *m, const struct meta_format *fmt,
 static int configure(struct meta *m, char *err, size_t errlen)
 {
     sqlite3_busy_timeout(m->db, META_BUSY_TIMEOUT_MS);
+    /* Only this process opens the file: holding the lock for good spares
+     * the fcntl lock calls of every transaction and the shared-memory
+     * index (set before WAL, so the index lives in the heap), and keeps a
+     * second master off the same data directory. */
+    if (sqlite3_exec(m->db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        return set_err(err, errlen, -EIO, "%s: %s", m->path,
+                       sqlite3_errmsg(m->db));
     /* journal_mode is the first statement that reads the file, so a
      * corrupt or foreign file fails here with "file is not a database". */
     sqlite3_stmt *st = NULL;

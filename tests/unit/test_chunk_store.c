@@ -258,7 +258,8 @@ static void test_leftovers_removed_at_open(void **state)
     assert_int_equal(chunk_store_put_write(p, "x", 1), 0);
     snprintf(path, sizeof(path), "%s/tmp/put.crashed", f->dir);
     assert_int_equal(fs_write_stub(path), 0);
-    assert_true(count_entries(f->dir, "tmp") >= 2);
+    /* the put in progress is an unnamed file where O_TMPFILE works */
+    assert_true(count_entries(f->dir, "tmp") >= 1);
     chunk_store_put_abort(p);
 
     chunk_store_close(f->store);
