@@ -3,7 +3,7 @@
  *
  * put reads the local file a chunk at a time, names each chunk by its hash,
  * ranks the live servers for it with the same placement the master uses,
- * stores it on the first `replication` of them (chunk_io.c) and commits
+ * stores it on the first `replication` of them (chunk_client.c) and commits
  * the chunk map to the master every PUT_COMMIT_EVERY chunks, so a huge
  * file never needs one huge request.  All-zero chunks are not stored:
  * they become holes, which read back as zeros.
@@ -23,7 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "chunk_io.h"
+#include "chunk_client.h"
+#include "chunk_id.h"
 #include "cli.h"
 #include "meta_wire.h"
 
@@ -102,7 +103,6 @@ struct put_job {
     uint64_t ino;
     struct dfs_cluster_info info;
     struct dfs_node *nodes;
-    struct placement_node *pnodes;
     size_t *order;
     size_t nnodes;
     struct dfs_chunk_ref refs[PUT_COMMIT_EVERY];
@@ -117,16 +117,8 @@ static int put_load_nodes(struct put_job *j)
     if (rc < 0) return cli_master_fail(j->cli, rc);
     if (j->nnodes == 0)
         return cli_fail("%s: no live chunk servers", j->cli->master);
-    j->pnodes = calloc(j->nnodes, sizeof(*j->pnodes));
     j->order = calloc(j->nnodes, sizeof(*j->order));
-    if (!j->pnodes || !j->order) return cli_fail("%s", strerror(ENOMEM));
-    for (size_t i = 0; i < j->nnodes; i++) {
-        snprintf(j->pnodes[i].id, sizeof(j->pnodes[i].id), "%s",
-                 j->nodes[i].id);
-        snprintf(j->pnodes[i].zone, sizeof(j->pnodes[i].zone), "%s",
-                 j->nodes[i].zone);
-        j->pnodes[i].weight = j->nodes[i].free;
-    }
+    if (!j->order) return cli_fail("%s", strerror(ENOMEM));
     return CLI_EXIT_OK;
 }
 
@@ -152,11 +144,12 @@ static int put_chunk(struct put_job *j, const char *buf, size_t len)
     ref->index = j->size / j->info.chunk_size;
     ref->len = (uint32_t)len;
     chunk_id_compute(buf, len, ref->id);
-    placement_rank(ref->id, j->pnodes, j->nnodes, j->info.replication,
-                   j->order);
-    if (chunk_io_put(j->cli->http, j->nodes, j->order, j->nnodes,
-                     j->info.replication, buf, false, ref, err,
-                     sizeof(err)) < 0)
+    if (chunk_client_rank(ref->id, j->nodes, j->nnodes, j->info.replication,
+                          j->order) < 0)
+        return cli_fail("%s", strerror(ENOMEM));
+    if (chunk_client_put(j->cli->http, j->nodes, j->order, j->nnodes,
+                         j->info.replication, buf, false, ref, NULL, err,
+                         sizeof(err)) < 0)
         return cli_fail("%s: chunk %" PRIu64 ": %s", j->path, ref->index, err);
     j->nrefs++;
     return CLI_EXIT_OK;
@@ -253,7 +246,6 @@ int cmd_put(struct cli *cli, char **args)
 out:
     if (fd > 0) close(fd);
     free(j.nodes);
-    free(j.pnodes);
     free(j.order);
     return rc;
 }
@@ -315,6 +307,38 @@ static int get_write(struct get_out *o, uint64_t off, const char *buf,
     return rc;
 }
 
+/* Chunk c into buf (room for c->len bytes) from its first replica, in
+ * the master's order, that serves the right bytes; -EIO with the reason
+ * in err when none does. */
+static int get_chunk(struct cli *cli, const struct dfs_chunk *c, char *buf,
+                     char *err, size_t errlen)
+{
+    char why[512] = "no live replica";
+
+    if (!chunk_id_valid(c->id)) {
+        snprintf(err, errlen, "chunk %" PRIu64 ": bad id", c->index);
+        return -EIO;
+    }
+    for (size_t r = 0; r < c->nreplicas && r < DFS_MAX_REPLICAS; r++) {
+        char *body;
+        size_t len;
+        if (chunk_client_fetch(cli->http, c->replicas[r], c->id, &body, &len,
+                               why, sizeof(why)) < 0)
+            continue;
+        if (len == c->len) {
+            if (len) memcpy(buf, body, len);
+            free(body);
+            return 0;
+        }
+        snprintf(why, sizeof(why), "%s: %zu bytes, expected %u",
+                 c->replicas[r], len, (unsigned)c->len);
+        free(body);
+    }
+    snprintf(err, errlen, "chunk %" PRIu64 " (%.12s...): %s", c->index, c->id,
+             why);
+    return -EIO;
+}
+
 /* Copy every chunk of map to o, then make the length exactly map->size. */
 static int get_chunks(struct cli *cli, const char *path,
                       const struct dfs_chunk_map *map, struct get_out *o)
@@ -330,7 +354,7 @@ static int get_chunks(struct cli *cli, const char *path,
         size_t len = c->len;
         if (len > map->chunk_size || off >= map->size)
             continue; /* past EOF: a commit shortened the file */
-        if (chunk_io_get(cli->http, c, buf, err, sizeof(err)) < 0) {
+        if (get_chunk(cli, c, buf, err, sizeof(err)) < 0) {
             free(buf);
             return cli_fail("%s: %s", path, err);
         }

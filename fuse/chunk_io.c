@@ -1,9 +1,11 @@
 /*
  * chunk_io.c - moving chunk bytes between mount.dfs and chunk servers.
  *
- * Everything here is stateless apart from the shared cache and node list,
- * so any number of FUSE threads and background uploads may call in at
- * once; the http client pools the connections.
+ * The transfers themselves are chunk_client's; this file adds what the
+ * mount needs on top: retrying for retry_ms, the node list from
+ * node_cache, the chunk cache, and batched fsync requests.  Everything
+ * here is stateless apart from the shared cache and node list, so any
+ * number of FUSE threads and background uploads may call in at once.
  */
 #include "chunk_io.h"
 
@@ -14,12 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chunk_client.h"
 #include "log.h"
 #include "node_cache.h"
-#include "placement.h"
 #include "wire.h"
 
-#define CHUNK_IO_TIMEOUT_MS 60000
 #define CHUNK_IO_SYNC_BATCH 4096
 
 static long long mono_ms(void)
@@ -41,45 +42,21 @@ static bool retry_wait(long long deadline, int *round)
     return true;
 }
 
-static void chunk_path(char *buf, size_t len, const char *id, bool sync)
-{
-    snprintf(buf, len, "%s%s%s", DFS_PATH_CHUNK, id,
-             sync ? "?" DFS_QUERY_SYNC "=1" : "");
-}
-
 /* One replica: 0 and the bytes, or -errno (reason logged). */
 static int fetch_from(struct dfs_mount *m, const struct dfs_chunk *c,
                       const char *addr, struct chunk_data **out)
 {
-    struct http_response r;
-    char path[128], got[CHUNK_ID_STRLEN];
-    int rc;
+    char *body, err[700];
+    size_t len;
+    int rc = chunk_client_fetch(m->http, addr, c->id, &body, &len, err,
+                                sizeof(err));
 
-    chunk_path(path, sizeof(path), c->id, false);
-    rc = http_request(m->http, addr, "GET", path, NULL, 0, NULL,
-                      CHUNK_IO_TIMEOUT_MS, &r);
-    if (rc < 0) {
-        log_warn("chunk %.12s from %s: %s", c->id, addr, r.error);
-        http_response_free(&r);
-        return rc;
-    }
-    if (r.status != 200) {
-        log_warn("chunk %.12s from %s: HTTP %ld", c->id, addr, r.status);
-        http_response_free(&r);
-        return -EIO;
-    }
-    chunk_id_compute(r.body ? r.body : "", r.body_len, got);
-    if (strcmp(got, c->id) != 0) {
-        log_error("chunk %.12s from %s: content hashes to %.12s", c->id, addr,
-                  got);
-        http_response_free(&r);
-        return -EBADMSG;
-    }
+    if (rc == -EBADMSG) log_error("chunk %.12s from %s", c->id, err);
+    if (rc < 0 && rc != -EBADMSG) log_warn("chunk %.12s from %s", c->id, err);
+    if (rc < 0) return rc;
     /* The verified body becomes the chunk: no 4 MiB copy. */
-    *out = r.body_len > 0 ? chunk_data_adopt(r.body, r.body_len)
-                          : chunk_data_new_uninit(0);
-    if (*out && r.body_len > 0) r.body = NULL;
-    http_response_free(&r);
+    *out = len > 0 ? chunk_data_adopt(body, len) : chunk_data_new_uninit(0);
+    if (!*out) free(body);
     return *out ? 0 : -ENOMEM;
 }
 
@@ -97,7 +74,8 @@ static int chunk_load(void *arg, const char *id, struct chunk_data **out)
         for (size_t i = 0; i < c->nreplicas; i++) {
             int rc = fetch_from(m, c, c->replicas[i], out);
             if (rc == 0) return 0;
-            if (rc == -EBADMSG || rc == -ENOMEM) transport_only = false;
+            if (rc == -EBADMSG || rc == -ENOMEM || rc == -EINVAL)
+                transport_only = false;
         }
         /* Only waiting can help a server that is down or restarting; a
          * corrupt copy everywhere will not heal within retry_ms. */
@@ -114,92 +92,29 @@ int chunk_io_read(struct dfs_mount *m, const struct dfs_chunk *c,
     return chunk_cache_get(m->cache, c->id, chunk_load, arg, out);
 }
 
-/* Ranking of the current node list for one chunk. */
-struct upload {
-    struct dfs_node *nodes;
-    size_t n;
-    size_t *order;
-    size_t next; /* next index into order to try */
-};
-
-static int upload_plan(struct dfs_mount *m, const char *id, struct upload *u)
-{
-    struct placement_node *pn;
-    int rc = node_cache_get(m->nodes, &u->nodes, &u->n);
-    if (rc < 0) return rc;
-    pn = calloc(u->n ? u->n : 1, sizeof(*pn));
-    u->order = calloc(u->n ? u->n : 1, sizeof(*u->order));
-    if (!pn || !u->order) {
-        free(pn);
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < u->n; i++) {
-        memcpy(pn[i].id, u->nodes[i].id, sizeof(pn[i].id));
-        memcpy(pn[i].zone, u->nodes[i].zone, sizeof(pn[i].zone));
-        pn[i].weight = u->nodes[i].free;
-    }
-    placement_rank(id, pn, u->n, m->replication, u->order);
-    free(pn);
-    u->next = 0;
-    return 0;
-}
-
-static void upload_done(struct upload *u)
-{
-    free(u->nodes);
-    free(u->order);
-}
-
-/* One pass down the ranking; returns the number of copies stored. */
-static size_t upload_pass(struct dfs_mount *m, struct upload *u,
-                          const char *path, const void *data, size_t len,
+/* One pass down the ranking of the current node list; the number of
+ * copies stored (each failed node is logged by chunk_client_put). */
+static size_t upload_pass(struct dfs_mount *m, const void *data, bool sync,
                           struct dfs_chunk_ref *ref, struct dfs_chunk *where)
 {
-    size_t want =
-        m->replication < DFS_MAX_REPLICAS ? m->replication : DFS_MAX_REPLICAS;
-    size_t stored = 0;
-    struct http_parallel_request reqs[DFS_MAX_REPLICAS];
-    size_t idx[DFS_MAX_REPLICAS];
+    struct dfs_node *nodes;
+    size_t n, *order;
 
-    while (stored < want && u->next < u->n) {
-        size_t k = 0;
-        while (stored + k < want && u->next < u->n) {
-            idx[k] = u->order[u->next++];
-            reqs[k] = (struct http_parallel_request){.hostport =
-                                                         u->nodes[idx[k]].addr,
-                                                     .method = "PUT",
-                                                     .path = path,
-                                                     .body = data,
-                                                     .body_len = len,
-                                                     .body_hash = ref->id};
-            k++;
-        }
-        http_request_parallel(m->http, reqs, k, CHUNK_IO_TIMEOUT_MS);
-        for (size_t i = 0; i < k; i++) {
-            const struct dfs_node *nd = &u->nodes[idx[i]];
-            if (reqs[i].rc == 0 &&
-                (reqs[i].resp.status == 200 || reqs[i].resp.status == 201)) {
-                memcpy(ref->nodes[stored], nd->id, sizeof(ref->nodes[0]));
-                memcpy(where->replicas[stored], nd->addr,
-                       sizeof(where->replicas[0]));
-                stored++;
-            } else {
-                log_warn("chunk %.12s to %s: %s", where->id, nd->addr,
-                         reqs[i].rc < 0      ? reqs[i].resp.error
-                         : reqs[i].resp.body ? reqs[i].resp.body
-                                             : "HTTP error");
-            }
-            http_response_free(&reqs[i].resp);
-        }
-    }
-    return stored;
+    if (node_cache_get(m->nodes, &nodes, &n) < 0) return 0;
+    order = calloc(n ? n : 1, sizeof(*order));
+    if (order && chunk_client_rank(ref->id, nodes, n, m->replication,
+                                   order) == 0)
+        chunk_client_put(m->http, nodes, order, n, m->replication, data, sync,
+                         ref, where, NULL, 0);
+    free(order);
+    free(nodes);
+    return ref->nnodes;
 }
 
 int chunk_io_write(struct dfs_mount *m, const char *id, const void *data,
                    size_t len, bool sync, struct dfs_chunk_ref *ref,
                    struct dfs_chunk *where)
 {
-    char path[128];
     long long deadline = mono_ms() + m->retry_ms;
     int round = 0;
     size_t stored = 0;
@@ -210,13 +125,8 @@ int chunk_io_write(struct dfs_mount *m, const char *id, const void *data,
     memset(where, 0, sizeof(*where));
     memcpy(where->id, id, CHUNK_ID_STRLEN);
     where->len = (uint32_t)len;
-    chunk_path(path, sizeof(path), id, sync);
     do {
-        struct upload u;
-        if (upload_plan(m, id, &u) == 0) {
-            stored = upload_pass(m, &u, path, data, len, ref, where);
-            upload_done(&u);
-        }
+        stored = upload_pass(m, data, sync, ref, where);
         if (stored < m->replication) node_cache_invalidate(m->nodes);
     } while (stored == 0 && retry_wait(deadline, &round));
     if (stored == 0) {
@@ -227,7 +137,6 @@ int chunk_io_write(struct dfs_mount *m, const char *id, const void *data,
         log_warn("chunk %.12s: %zu of %u copies stored; the master will "
                  "repair",
                  id, stored, m->replication);
-    ref->nnodes = where->nreplicas = stored;
     return 0;
 }
 
@@ -254,7 +163,7 @@ static int sync_batch(struct dfs_mount *m, char (*addrs)[ADDR_TEXT_MAX],
                                                  .path = DFS_PATH_SYNC,
                                                  .body = body,
                                                  .body_len = strlen(body)};
-    http_request_parallel(m->http, reqs, naddrs, CHUNK_IO_TIMEOUT_MS);
+    http_request_parallel(m->http, reqs, naddrs, CHUNK_CLIENT_TIMEOUT_MS);
     for (size_t i = 0; i < naddrs; i++) {
         if (reqs[i].rc < 0 || reqs[i].resp.status / 100 != 2) {
             log_error("fsync on %s: %s", addrs[i],

@@ -1,0 +1,57 @@
+/*
+ * chunk_client.h - moving whole chunks between a client and chunk servers.
+ *
+ * The core that `dfs put/get` and mount.dfs share.  Storing: a chunk is
+ * ranked over the live nodes with the placement the master uses (weight =
+ * free space) and PUT to the first `want` of them in parallel; a node that
+ * fails is replaced by the next one in the ranking, so one dead server
+ * does not fail the write (the master repairs the missing copy later).
+ * Fetching: one replica at a time, and a body whose hash is not the chunk
+ * id is an error, so a corrupt copy is never returned.
+ *
+ * Policy on top (which replicas to try, retrying for a while, caching)
+ * is the caller's.  Chunks are immutable and named by their hash, so a
+ * retried PUT or GET can never produce two versions of one chunk.
+ */
+#ifndef DFS_CHUNK_CLIENT_H
+#define DFS_CHUNK_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http_client.h"
+#include "meta_wire.h"
+
+/* Per-request limit: a 4 MiB chunk over a slow link still fits. */
+#define CHUNK_CLIENT_TIMEOUT_MS 60000L
+
+/* Rank nodes[0..n-1] for chunk id: order[0..n-1] receives node indexes,
+ * best first (placement_rank with weight = free space, the zone rule on
+ * the first `replicas`).  0, or -ENOMEM. */
+int chunk_client_rank(const char *id, const struct dfs_node *nodes, size_t n,
+                      size_t replicas, size_t *order);
+
+/* Store len bytes (ref->id and ref->len already set) on up to `want`
+ * (clamped to 1..DFS_MAX_REPLICAS) of nodes[order[0..n-1]], best first,
+ * in parallel; each failed node is logged (warn) and replaced by the next
+ * untried one.  ref->nodes/nnodes name the nodes that took it, and when
+ * where is not NULL, where->replicas/nreplicas their addresses in the same
+ * order (its id, len and index are left alone).  ?sync=1 when sync.
+ * 0 when at least one node took it (fewer than want only when the ranking
+ * ran out); -EIO with the last failure in err (may be NULL) when none
+ * did. */
+int chunk_client_put(struct http_client *http, const struct dfs_node *nodes,
+                     const size_t *order, size_t n, size_t want,
+                     const void *data, bool sync, struct dfs_chunk_ref *ref,
+                     struct dfs_chunk *where, char *err, size_t errlen);
+
+/* GET chunk id from the server at addr.  0 with *body (malloc'd, the
+ * caller frees; NULL when the chunk is empty) and *len only if the bytes
+ * hash to id.  Errors, with the reason in err (naming addr):
+ * -EINVAL id is not a chunk id; the transport's -errno when no reply came;
+ * -EIO for an HTTP error status; -EBADMSG when the bytes do not match. */
+int chunk_client_fetch(struct http_client *http, const char *addr,
+                       const char *id, char **body, size_t *len, char *err,
+                       size_t errlen);
+
+#endif
