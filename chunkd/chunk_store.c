@@ -543,25 +543,11 @@ int chunk_store_put_begin(struct chunk_store *s, const char *id,
     return 0;
 }
 
-static int chunk_store_write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -errno;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int chunk_store_put_write(struct chunk_put *p, const void *data, size_t len)
 {
     if (p->err) return p->err;
     chunk_hasher_update(&p->hasher, data, len);
-    if (p->fd >= 0) p->err = chunk_store_write_all(p->fd, data, len);
+    if (p->fd >= 0) p->err = fs_write_all(p->fd, data, len);
     return p->err;
 }
 

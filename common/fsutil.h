@@ -13,6 +13,9 @@
 /* mkdir -p with the given mode for directories it creates. */
 int fs_mkdir_p(const char *path, mode_t mode);
 
+/* write(2) all len bytes, retrying short writes and EINTR. */
+int fs_write_all(int fd, const void *data, size_t len);
+
 /* fsync the directory at path (after a rename or create inside it). */
 int fs_fsync_dir(const char *path);
 
