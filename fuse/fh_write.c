@@ -245,6 +245,28 @@ int fh_write(struct dfs_file *fh, const char *data, size_t size, uint64_t off)
     return rc;
 }
 
+/* A commit body must stay under the master's 1 MiB JSON limit (a chunk
+ * ref is ~250 bytes), so a file of more than FH_COMMIT_BATCH new chunks
+ * is committed in several transactions, each with the final size: data
+ * already in the file is never dropped, and until the last one lands a
+ * reader may briefly see zeros where new chunks are still uncommitted. */
+#define FH_COMMIT_BATCH 1024
+
+static int commit_pending(struct dfs_file *fh, struct dfs_attr *attr)
+{
+    size_t done = 0;
+    int rc = 0;
+
+    do {
+        size_t n = fh->npending - done;
+        if (n > FH_COMMIT_BATCH) n = FH_COMMIT_BATCH;
+        rc = master_commit(fh->m->mc, fh->ino, fh->size, fh->pending + done,
+                           n, attr);
+        done += n;
+    } while (rc == 0 && done < fh->npending);
+    return rc;
+}
+
 static int flush_locked(struct dfs_file *fh, bool fsync)
 {
     struct dfs_attr attr;
@@ -260,8 +282,7 @@ static int flush_locked(struct dfs_file *fh, bool fsync)
         fh->nunsynced = fh->nsync_addrs = 0;
     }
     if (!fh->dirty) return 0;
-    rc = master_commit(fh->m->mc, fh->ino, fh->size, fh->pending, fh->npending,
-                       &attr);
+    rc = commit_pending(fh, &attr);
     if (rc == 0) attr_cache_put(fh->m->attrs, &attr);
     /* Unlinked while open: nobody can see the data any more. */
     if (rc == -ENOENT) rc = 0;
