@@ -401,8 +401,8 @@ int http_request(struct http_client *c, const char *hostport,
         snprintf(resp->error, sizeof(resp->error), "cannot create a handle");
         return -ENOMEM;
     }
-    int rc = transfer_setup(c, &t, hostport, method, path, body, body_len,
-                            NULL, extra_headers, timeout_ms);
+    int rc = transfer_setup(c, &t, hostport, method, path, body, body_len, NULL,
+                            extra_headers, timeout_ms);
     if (rc < 0) {
         curl_slist_free_all(t.headers);
         snprintf(resp->error, sizeof(resp->error), "out of memory");
@@ -435,8 +435,9 @@ int http_response_json(const struct http_response *resp, const char *hostport,
             *reply = json_object_new_object();
             return *reply ? 0 : -ENOMEM;
         }
-        if (json_parse_object(resp->body, resp->body_len, &o, perr,
-                              sizeof(perr)) < 0) {
+        if (json_parse_object_max(resp->body, resp->body_len,
+                                  DFS_JSON_REPLY_MAX, &o, perr,
+                                  sizeof(perr)) < 0) {
             snprintf(err, errlen, "bad reply from %s: %s", hostport, perr);
             return -EIO;
         }
@@ -444,8 +445,9 @@ int http_response_json(const struct http_response *resp, const char *hostport,
         return 0;
     }
     const char *name = NULL, *msg = NULL;
-    if (resp->body_len > 0 && json_parse_object(resp->body, resp->body_len, &o,
-                                                perr, sizeof(perr)) == 0) {
+    if (resp->body_len > 0 &&
+        json_parse_object_max(resp->body, resp->body_len, DFS_JSON_REPLY_MAX,
+                              &o, perr, sizeof(perr)) == 0) {
         json_object *v;
         if (json_object_object_get_ex(o, K_ERROR, &v) &&
             json_object_is_type(v, json_type_string))

@@ -8,6 +8,7 @@
 #include "json_util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,13 +37,20 @@ static bool json_only_space(const char *s, size_t len)
 int json_parse_object(const char *body, size_t len, json_object **out,
                       char *err, size_t errlen)
 {
+    return json_parse_object_max(body, len, DFS_JSON_BODY_MAX, out, err,
+                                 errlen);
+}
+
+int json_parse_object_max(const char *body, size_t len, size_t max,
+                          json_object **out, char *err, size_t errlen)
+{
     json_tokener *tok;
     json_object *obj;
     size_t end;
 
     *out = NULL;
     if (!body || len == 0) return json_parse_fail(err, errlen, "empty");
-    if (len > DFS_JSON_BODY_MAX)
+    if (len > max || len > INT_MAX)
         return json_parse_fail(err, errlen, "too large");
     tok = json_tokener_new();
     if (!tok) return -ENOMEM;

@@ -19,6 +19,9 @@
  * or -EINVAL with a message. */
 int json_parse_object(const char *body, size_t len, json_object **out,
                       char *err, size_t errlen);
+/* The same with another size bound (replies, chunk reports). */
+int json_parse_object_max(const char *body, size_t len, size_t max,
+                          json_object **out, char *err, size_t errlen);
 
 /* Required fields.  -EINVAL if missing or the wrong type or out of range. */
 int json_get_u64(json_object *o, const char *key, uint64_t *out, char *err,

@@ -108,6 +108,10 @@
 #define DFS_CHUNK_SIZE_DEFAULT (4u * 1024 * 1024)
 #define DFS_REPLICATION_DEFAULT 3
 #define DFS_JSON_BODY_MAX (1u * 1024 * 1024)
+/* A chunk server's full report: ~250k ids (1 TiB of chunks). */
+#define DFS_REPORT_BODY_MAX (16u * 1024 * 1024)
+/* Replies from dfs servers (a chunk map of a large file): ~300k chunks. */
+#define DFS_JSON_REPLY_MAX (64u * 1024 * 1024)
 #define DFS_NAME_MAX 255
 #define DFS_SYMLINK_MAX 4095
 #define DFS_READDIR_LIMIT_MAX 1024

@@ -90,7 +90,7 @@ static const struct http_route routes[] = {
     ROUTE("GET", DFS_PATH_CLUSTER_STATUS, READERS, 0, routes_cluster_status),
     ROUTE("POST", DFS_PATH_NODE_HEARTBEAT, ROLE(CHUNKD), JSON_MAX,
           routes_node_heartbeat),
-    ROUTE("POST", DFS_PATH_NODE_REPORT, ROLE(CHUNKD), JSON_MAX,
+    ROUTE("POST", DFS_PATH_NODE_REPORT, ROLE(CHUNKD), DFS_REPORT_BODY_MAX,
           routes_node_report),
     {0}};
 

@@ -123,7 +123,9 @@ static json_object *parse_body(struct http_request *req, struct http_reply *rep)
 {
     char err[256];
     json_object *in = NULL;
-    if (json_parse_object(req->body, req->body_len, &in, err, sizeof(err))) {
+    /* the route's body limit bounds the size (a report may be > 1 MiB) */
+    if (json_parse_object_max(req->body, req->body_len, DFS_REPORT_BODY_MAX,
+                              &in, err, sizeof(err))) {
         http_reply_errno(rep, EINVAL, "%s", err);
         return NULL;
     }
