@@ -467,23 +467,31 @@ int http_response_json(const struct http_response *resp, const char *hostport,
     return rc;
 }
 
+const char *const http_json_headers[] = {"Content-Type: application/json",
+                                         NULL};
+
+const char *http_json_text(json_object *req, size_t *len)
+{
+    const char *body = NULL;
+    *len = 0;
+    if (req) {
+        body = json_object_to_json_string_ext(
+            req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        *len = strlen(body);
+    }
+    return body;
+}
+
 int http_json(struct http_client *c, const char *hostport, const char *method,
               const char *path, json_object *req, long timeout_ms,
               json_object **reply, char *err, size_t errlen)
 {
-    static const char *const json_headers[] = {"Content-Type: application/json",
-                                               NULL};
-    const char *body = NULL;
-    size_t len = 0;
-    if (req) {
-        body = json_object_to_json_string_ext(
-            req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        len = strlen(body);
-    }
+    size_t len;
+    const char *body = http_json_text(req, &len);
     struct http_response resp;
     *reply = NULL;
-    int rc = http_request(c, hostport, method, path, body, len, json_headers,
-                          timeout_ms, &resp);
+    int rc = http_request(c, hostport, method, path, body, len,
+                          http_json_headers, timeout_ms, &resp);
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", hostport, resp.error);
         return rc;

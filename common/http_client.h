@@ -53,6 +53,12 @@ int http_json(struct http_client *c, const char *hostport, const char *method,
               const char *path, json_object *req, long timeout_ms,
               json_object **reply, char *err, size_t errlen);
 
+/* The encoding half of http_json, for callers that send one body several
+ * times (master_client's retries): the compact text of req (owned by req;
+ * NULL and *len 0 for no body) and the headers that go with it. */
+const char *http_json_text(json_object *req, size_t *len);
+extern const char *const http_json_headers[];
+
 /* The decoding half of http_json, for a response already received: for
  * callers that look at resp->status first (master_client retries 5xx). */
 int http_response_json(const struct http_response *resp, const char *hostport,

@@ -97,15 +97,8 @@ static bool status_retryable(long status)
 static int mc_call(struct master_client *mc, const char *method,
                    const char *path, json_object *req, json_object **reply)
 {
-    static const char *const headers[] = {"Content-Type: application/json",
-                                          NULL};
-    const char *body = NULL;
-    size_t len = 0;
-    if (req) {
-        body = json_object_to_json_string_ext(
-            req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        len = strlen(body);
-    }
+    size_t len;
+    const char *body = http_json_text(req, &len);
     char why[256] = "";
     int64_t deadline = now_ms() + mc->retry_ms;
     long backoff = MC_BACKOFF_FIRST_MS;
@@ -117,7 +110,7 @@ static int mc_call(struct master_client *mc, const char *method,
                                                   : (long)left;
         struct http_response resp;
         int rc = http_request(mc->http, mc->hostport, method, path, body, len,
-                              headers, attempt, &resp);
+                              http_json_headers, attempt, &resp);
         if (rc == 0 && !status_retryable(resp.status)) {
             rc = http_response_json(&resp, mc->hostport, reply, why,
                                     sizeof(why));
