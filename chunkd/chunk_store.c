@@ -37,8 +37,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include "chunk_check.h"
 #include "chunk_id.h"
 #include "fsutil.h"
 #include "log.h"
@@ -64,6 +66,7 @@ struct chunk_store {
     char tmp_dir[CHUNK_STORE_BASE_MAX];
     pthread_mutex_t lock; /* guards count and pending */
     bool no_empty_path;   /* linkat(AT_EMPTY_PATH) refused: use /proc */
+    bool no_xattr;        /* the file system keeps no user xattrs */
     uint64_t count;
     struct chunk_pending *pending;
     size_t npending, pending_cap;
@@ -73,6 +76,7 @@ struct chunk_put {
     struct chunk_store *store;
     char id[CHUNK_ID_STRLEN];
     struct chunk_hasher hasher;
+    struct chunk_checker *checker; /* NULL when exists */
     bool exists;       /* already stored: hash only, write nothing */
     int fd;            /* temp file, -1 when exists */
     int err;           /* first write error */
@@ -452,6 +456,17 @@ int chunk_store_open_read(struct chunk_store *s, const char *id, int *fd,
     return 0;
 }
 
+int chunk_store_read_check(int fd, char out[CHUNK_CHECK_STRLEN])
+{
+    unsigned char raw[CHUNK_CHECK_BYTES];
+    ssize_t n = fgetxattr(fd, CHUNK_STORE_CHECK_XATTR, raw, sizeof(raw));
+
+    if (n < 0) return -errno;
+    if (n != (ssize_t)sizeof(raw)) return -ENODATA;
+    chunk_check_format(raw, out);
+    return 0;
+}
+
 int chunk_store_stat(struct chunk_store *s, const char *id, uint64_t *size)
 {
     char path[PATH_MAX];
@@ -534,6 +549,10 @@ int chunk_store_put_begin(struct chunk_store *s, const char *id,
     p->exists = chunk_store_stat(s, id, &size) == 0;
     if (!p->exists) {
         int rc = chunk_store_open_tmp(p);
+        if (rc == 0 && !(p->checker = chunk_checker_new())) {
+            close(p->fd);
+            rc = -ENOMEM;
+        }
         if (rc < 0) {
             free(p);
             return rc;
@@ -547,6 +566,7 @@ int chunk_store_put_write(struct chunk_put *p, const void *data, size_t len)
 {
     if (p->err) return p->err;
     chunk_hasher_update(&p->hasher, data, len);
+    if (p->checker) chunk_checker_update(p->checker, data, len);
     if (p->fd >= 0) p->err = fs_write_all(p->fd, data, len);
     return p->err;
 }
@@ -558,6 +578,7 @@ void chunk_store_put_abort(struct chunk_put *p)
         close(p->fd);
         if (p->tmp[0]) unlink(p->tmp);
     }
+    chunk_checker_free(p->checker);
     free(p);
 }
 
@@ -641,12 +662,34 @@ static int chunk_store_place(struct chunk_put *p, const char *path)
     return rc < 0 ? rc : chunk_store_link_into(p, path);
 }
 
+/* Keep the fast checksum with the file before it gets its name, so a
+ * visible chunk has it from the start.  Optional: without it readers
+ * check the id instead, so a file system without user xattrs (or a
+ * full xattr block) only costs them time. */
+static void chunk_store_keep_check(struct chunk_put *p)
+{
+    struct chunk_store *s = p->store;
+    unsigned char raw[CHUNK_CHECK_BYTES];
+
+    if (__atomic_load_n(&s->no_xattr, __ATOMIC_RELAXED)) return;
+    chunk_checker_final(p->checker, raw);
+    if (fsetxattr(p->fd, CHUNK_STORE_CHECK_XATTR, raw, sizeof(raw), 0) == 0)
+        return;
+    if (errno == ENOTSUP || errno == EOPNOTSUPP) {
+        log_warn("%s keeps no user xattrs: readers will check chunk ids "
+                 "(slower)",
+                 s->chunks_dir);
+        __atomic_store_n(&s->no_xattr, true, __ATOMIC_RELAXED);
+    }
+}
+
 static int chunk_store_commit_new(struct chunk_put *p, bool sync, bool *created)
 {
     struct chunk_store *s = p->store;
     char path[PATH_MAX];
     int rc = 0;
 
+    chunk_store_keep_check(p);
     if (sync && fsync(p->fd) < 0) rc = -errno;
     if (!sync) chunk_store_start_writeback(p->fd);
     chunk_store_path(s, p->id, path);
@@ -686,6 +729,7 @@ int chunk_store_put_commit(struct chunk_put *p, bool sync, bool *created)
         rc = chunk_store_commit_existing(p, sync, created);
     else
         rc = chunk_store_commit_new(p, sync, created);
+    chunk_checker_free(p->checker);
     free(p);
     return rc;
 }

@@ -3,7 +3,9 @@
  *
  * Layout under the data directory:
  *   chunks/ab/cd/<id>   a stored chunk (ab, cd = the id's first two byte
- *                       pairs), never modified after it appears
+ *                       pairs), never modified after it appears; its
+ *                       xattr user.dfs.check holds the XXH3-128 of the
+ *                       bytes (chunk_check.h), set before it appears
  *   tmp/                incoming writes; whatever is here at open was
  *                       interrupted and is removed
  *
@@ -26,6 +28,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "chunk_check.h"
+
+/* The xattr that holds a chunk's check (raw, CHUNK_CHECK_BYTES). */
+#define CHUNK_STORE_CHECK_XATTR "user.dfs.check"
 
 struct chunk_store;
 struct chunk_put;
@@ -58,6 +65,10 @@ int chunk_store_put(struct chunk_store *s, const char *id, const void *data,
 /* Open a chunk for reading: *fd (caller closes) and *size.  -ENOENT. */
 int chunk_store_open_read(struct chunk_store *s, const char *id, int *fd,
                           uint64_t *size);
+/* The fast checksum kept with an open chunk file, as header text.
+ * -ENODATA (or -ENOTSUP) when it has none: chunks stored before checks
+ * were kept, or on a file system without user xattrs. */
+int chunk_store_read_check(int fd, char out[CHUNK_CHECK_STRLEN]);
 /* Size of a stored chunk, or -ENOENT. */
 int chunk_store_stat(struct chunk_store *s, const char *id, uint64_t *size);
 /* Remove a chunk (durably).  -ENOENT if absent. */

@@ -174,7 +174,7 @@ static void routes_get(struct http_request *req, struct http_reply *rep,
 {
     struct routes_ctx *ctx = arg;
     uint64_t size, offset = 0, len;
-    char range[96];
+    char range[96], check[CHUNK_CHECK_STRLEN];
     int fd, rc;
 
     if (!routes_chunk_id(req, rep)) return;
@@ -205,6 +205,8 @@ static void routes_get(struct http_request *req, struct http_reply *rep,
         http_reply_header(rep, "Content-Range", range);
         break;
     case HTTP_RANGE_WHOLE:
+        if (chunk_store_read_check(fd, check) == 0)
+            http_reply_header(rep, DFS_CHECK_HEADER, check);
         http_reply_fd(rep, 200, fd, 0, size);
         break;
     }

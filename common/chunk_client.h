@@ -45,13 +45,20 @@ int chunk_client_put(struct http_client *http, const struct dfs_node *nodes,
                      const void *data, bool sync, struct dfs_chunk_ref *ref,
                      struct dfs_chunk *where, char *err, size_t errlen);
 
+/* How a fetched chunk's bytes are checked.  FAST: against the fast
+ * checksum the server sends with them (chunk_check.h), or the id when it
+ * sent none or it does not match; STRICT: always against the id (BLAKE2b,
+ * ~1 s of CPU per GiB), trusting nothing the server says. */
+enum chunk_verify { CHUNK_VERIFY_FAST, CHUNK_VERIFY_STRICT };
+
 /* GET chunk id from the server at addr.  0 with *body (malloc'd, the
  * caller frees; NULL when the chunk is empty) and *len only if the bytes
- * hash to id.  Errors, with the reason in err (naming addr):
- * -EINVAL id is not a chunk id; the transport's -errno when no reply came;
- * -EIO for an HTTP error status; -EBADMSG when the bytes do not match. */
+ * pass the check `verify` asks for.  Errors, with the reason in err
+ * (naming addr): -EINVAL id is not a chunk id; the transport's -errno
+ * when no reply came; -EIO for an HTTP error status; -EBADMSG when the
+ * bytes do not hash to the id. */
 int chunk_client_fetch(struct http_client *http, const char *addr,
-                       const char *id, char **body, size_t *len, char *err,
-                       size_t errlen);
+                       const char *id, enum chunk_verify verify, char **body,
+                       size_t *len, char *err, size_t errlen);
 
 #endif

@@ -209,6 +209,29 @@ static void multi_give(struct http_client *c, CURLM *m)
 
 /* ---- one transfer -------------------------------------------------------- */
 
+/* Keep the X-Dfs-Check header of a reply (a chunk's fast checksum). */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *p)
+{
+    struct transfer *t = p;
+    size_t n = size * nmemb, name = sizeof(DFS_CHECK_HEADER) - 1;
+    char *r = t->resp->check;
+
+    if (n > name && data[name] == ':' &&
+        strncasecmp(data, DFS_CHECK_HEADER, name) == 0) {
+        const char *v = data + name + 1, *end = data + n;
+        while (v < end && (*v == ' ' || *v == '\t'))
+            v++;
+        while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
+                           end[-1] == ' '))
+            end--;
+        if ((size_t)(end - v) < sizeof(t->resp->check)) {
+            memcpy(r, v, (size_t)(end - v));
+            r[end - v] = '\0';
+        }
+    }
+    return n;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *p)
 {
     struct transfer *t = p;
@@ -343,6 +366,8 @@ static int transfer_setup(struct http_client *c, struct transfer *t,
     }
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
     return 0;
 }

@@ -28,6 +28,7 @@ struct http_response {
     char *body;      /* malloc'd, NUL-terminated; NULL when empty */
     size_t body_len;
     char error[256]; /* transport error text when status == 0 */
+    char check[64];  /* the X-Dfs-Check header's value, or "" */
 };
 
 /* keys may be NULL (unsigned requests).  tls_ca may be NULL. */

@@ -118,5 +118,8 @@
 
 /* HTTP header carrying the request signature (see auth.h). */
 #define DFS_AUTH_HEADER "X-Dfs-Auth"
+/* HTTP header of a whole-chunk GET reply: the chunk's fast checksum as
+ * the server computed it when it verified the id (see chunk_check.h). */
+#define DFS_CHECK_HEADER "X-Dfs-Check"
 
 #endif

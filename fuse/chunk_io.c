@@ -48,8 +48,10 @@ static int fetch_from(struct dfs_mount *m, const struct dfs_chunk *c,
 {
     char *body, err[700];
     size_t len;
-    int rc = chunk_client_fetch(m->http, addr, c->id, &body, &len, err,
-                                sizeof(err));
+    int rc = chunk_client_fetch(
+        m->http, addr, c->id,
+        m->verify_strict ? CHUNK_VERIFY_STRICT : CHUNK_VERIFY_FAST, &body, &len,
+        err, sizeof(err));
 
     if (rc == -EBADMSG) log_error("chunk %.12s from %s", c->id, err);
     if (rc < 0 && rc != -EBADMSG) log_warn("chunk %.12s from %s", c->id, err);

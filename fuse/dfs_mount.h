@@ -27,6 +27,7 @@ struct dfs_mount {
     double attr_timeout, entry_timeout;
     long retry_ms;
     bool writeback_cache;
+    bool verify_strict; /* chunks read are checked by id, not checksum */
     struct chunk_cache *cache;
     struct node_cache *nodes;
     struct open_table *open;

@@ -221,19 +221,41 @@ skip:
     __atomic_sub_fetch(&m->prefetches, 1, __ATOMIC_ACQ_REL);
 }
 
-/* Copy [coff, coff+take) of a chunk holding len bytes; zeros past len. */
-static void copy_part(char *out, const unsigned char *data, size_t len,
-                      size_t coff, size_t take)
+/* Add a piece of `take` bytes at coff of chunk bytes d (len valid, zeros
+ * past len).  keep: d is immutable, so the piece refers to it; else
+ * (the chunk being written) the bytes are copied now, under the lock. */
+static int piece_add(struct fh_read_reply *r, struct chunk_data *d,
+                     size_t coff, size_t take, bool keep)
 {
+    size_t len = d ? d->len : 0;
     size_t have = coff < len ? len - coff : 0;
+    struct fh_piece *pc;
+
     if (have > take) have = take;
-    memcpy(out, data + coff, have);
-    memset(out + have, 0, take - have);
+    if (have > 0) {
+        pc = &r->pieces[r->npieces++];
+        if (keep) {
+            pc->ref = chunk_data_get(d);
+            pc->p = d->data + coff;
+        } else {
+            if (!(pc->owned = malloc(have))) return -ENOMEM;
+            memcpy(pc->owned, d->data + coff, have);
+            pc->p = pc->owned;
+        }
+        pc->len = have;
+    }
+    if (take > have) { /* a hole, or past a short chunk's end */
+        pc = &r->pieces[r->npieces++];
+        if (!(pc->owned = calloc(1, take - have))) return -ENOMEM;
+        pc->p = pc->owned;
+        pc->len = take - have;
+    }
+    return 0;
 }
 
 /* One chunk's part of a read; may drop and retake the lock to fetch. */
 static int fh_read_part(struct dfs_file *fh, uint64_t index, size_t coff,
-                        size_t take, char *out)
+                        size_t take, struct fh_read_reply *r)
 {
     const struct fh_seal_job *job;
     const struct dfs_chunk *c;
@@ -241,36 +263,42 @@ static int fh_read_part(struct dfs_file *fh, uint64_t index, size_t coff,
     struct chunk_data *d;
     int rc;
 
-    if (fh->buf && fh->buf_index == index) {
-        copy_part(out, fh->buf->data, fh->buf->len, coff, take);
-        return 0;
-    }
+    if (fh->buf && fh->buf_index == index)
+        return piece_add(r, fh->buf, coff, take, false);
     job = fh_job_find(fh, index);
-    if (job) {
-        copy_part(out, job->data->data, job->data->len, coff, take);
-        return 0;
-    }
+    if (job) return piece_add(r, job->data, coff, take, true);
     c = fh_map_find(fh, index);
-    if (!c) {
-        memset(out, 0, take); /* a hole */
-        return 0;
-    }
+    if (!c) return piece_add(r, NULL, coff, take, true);
     copy = *c;
     pthread_mutex_unlock(&fh->lock);
     rc = chunk_io_read(fh->m, &copy, &d);
     pthread_mutex_lock(&fh->lock);
     if (rc < 0) return rc;
-    copy_part(out, d->data, d->len, coff, take);
+    rc = piece_add(r, d, coff, take, true);
     chunk_data_put(d);
-    return 0;
+    return rc;
 }
 
-int fh_read(struct dfs_file *fh, uint64_t off, size_t size, char *out,
-            size_t *n)
+void fh_read_release(struct fh_read_reply *r)
+{
+    for (size_t i = 0; i < r->npieces; i++) {
+        if (r->pieces[i].ref) chunk_data_put(r->pieces[i].ref);
+        free(r->pieces[i].owned);
+    }
+    free(r->pieces);
+    memset(r, 0, sizeof(*r));
+}
+
+int fh_read(struct dfs_file *fh, uint64_t off, size_t size,
+            struct fh_read_reply *r)
 {
     uint64_t cs = fh->m->chunk_size, end, pos;
     int rc = 0;
 
+    memset(r, 0, sizeof(*r));
+    /* two pieces (bytes, zeros) per chunk the range touches */
+    r->pieces = calloc(2 * (size / cs + 2), sizeof(*r->pieces));
+    if (!r->pieces) return -ENOMEM;
     pthread_mutex_lock(&fh->lock);
     rc = fh_load_locked(fh);
     end = rc == 0 && off + size < fh->size ? off + size : fh->size;
@@ -279,7 +307,7 @@ int fh_read(struct dfs_file *fh, uint64_t off, size_t size, char *out,
         uint64_t index = pos / cs;
         size_t coff = (size_t)(pos % cs);
         size_t take = (size_t)(end - pos < cs - coff ? end - pos : cs - coff);
-        rc = fh_read_part(fh, index, coff, take, out + (pos - off));
+        rc = fh_read_part(fh, index, coff, take, r);
         pos += take;
     }
     if (rc == 0 && end > off) {
@@ -289,6 +317,6 @@ int fh_read(struct dfs_file *fh, uint64_t off, size_t size, char *out,
         fh->next_read = end;
     }
     pthread_mutex_unlock(&fh->lock);
-    *n = end > off ? (size_t)(end - off) : 0;
+    if (rc < 0) fh_read_release(r);
     return rc;
 }

@@ -81,9 +81,27 @@ int fh_new_empty(struct dfs_mount *m, uint64_t ino, struct dfs_file **out);
 /* Free; the caller has flushed and removed it from the open table. */
 void fh_free(struct dfs_file *fh);
 
-/* Read up to size bytes at off into out; *n = bytes (0 at EOF). */
-int fh_read(struct dfs_file *fh, uint64_t off, size_t size, char *out,
-            size_t *n);
+/* The bytes of a read, as pieces that point into the chunks themselves
+ * (each held by a reference), so the reply goes to the kernel without
+ * another copy.  Zeros and the bytes of the chunk being written are
+ * copied into `owned` buffers. */
+struct fh_piece {
+    const void *p;
+    size_t len;
+    struct chunk_data *ref; /* the chunk p points into, or NULL */
+    void *owned;            /* freed with the reply, or NULL */
+};
+struct fh_read_reply {
+    struct fh_piece *pieces;
+    size_t npieces; /* none at EOF */
+};
+
+/* Up to size bytes at off (fewer only at EOF).  0, or -errno with
+ * nothing left to release. */
+int fh_read(struct dfs_file *fh, uint64_t off, size_t size,
+            struct fh_read_reply *r);
+/* Drop the pieces' references and buffers once the reply is sent. */
+void fh_read_release(struct fh_read_reply *r);
 
 /* Buffer a write; seals chunks as they fill.  -EIO after a failed seal. */
 int fh_write(struct dfs_file *fh, const char *data, size_t size, uint64_t off);

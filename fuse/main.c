@@ -95,6 +95,7 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->entry_timeout = o->entry_timeout;
     m->retry_ms = o->retry_ms;
     m->writeback_cache = o->writeback_cache;
+    m->verify_strict = o->verify_strict;
     m->mc = master_client_new(http, o->master, o->retry_ms);
     m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
     m->open = open_table_new();
@@ -169,11 +170,17 @@ out_destroy:
 /* Chunk buffers are 4 MiB.  glibc would mmap and munmap each one, so every
  * chunk read or written costs a thousand page faults and a zeroing of
  * fresh pages (a quarter of mount.dfs's CPU on a cold read); keeping them
- * on the heap lets freed chunk buffers be reused as they are. */
+ * on the heap lets freed chunk buffers be reused as they are.  One arena:
+ * glibc gives other threads 64 MiB heaps that it unmaps whenever they
+ * empty, whatever the trim threshold, which brought the faults back
+ * (prefetch threads allocate, FUSE threads free). */
 static void malloc_keep_chunk_buffers(void)
 {
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    /* glibc refuses thresholds over 32 MiB (and then mmaps everything
+     * over 128 KiB, since the trim setting turns the adaptive one off) */
+    if (!mallopt(M_MMAP_THRESHOLD, 16 << 20) ||
+        !mallopt(M_TRIM_THRESHOLD, 512 << 20) || !mallopt(M_ARENA_MAX, 1))
+        log_warn("mallopt refused: chunk buffers will be mapped fresh");
 }
 
 int main(int argc, char **argv)

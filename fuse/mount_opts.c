@@ -18,6 +18,7 @@ static char *opt_entry_timeout;
 static long long opt_retry_ms;
 static long long opt_cache_mb;
 static bool opt_writeback_cache;
+static char *opt_verify;
 
 static const struct config_option options[] = {
     {"secret_file", CONFIG_STRING, "/etc/dfs/secret", "FILE", "cluster secret",
@@ -33,6 +34,9 @@ static const struct config_option options[] = {
     {"cache_mb", CONFIG_INT, "256", "MB", "chunk read cache", &opt_cache_mb},
     {"writeback_cache", CONFIG_BOOL, "false", NULL, "kernel write-back cache",
      &opt_writeback_cache},
+    {"verify", CONFIG_STRING, "fast", "fast|strict",
+     "check chunks read by the servers' checksum, or always by their id",
+     &opt_verify},
     {0}};
 
 /* Accepted for fstab and mount(8), meaningless to us. */
@@ -128,6 +132,14 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
     o->retry_ms = (long)opt_retry_ms;
     o->cache_mb = (long)opt_cache_mb;
     o->writeback_cache = opt_writeback_cache;
+    if (strcmp(opt_verify, "fast") == 0) {
+        o->verify_strict = false;
+    } else if (strcmp(opt_verify, "strict") == 0) {
+        o->verify_strict = true;
+    } else {
+        snprintf(err, errlen, "bad verify '%s' (fast or strict)", opt_verify);
+        return -EINVAL;
+    }
     if (opt_seconds("attr_timeout", opt_attr_timeout, &o->attr_timeout, err,
                     errlen) < 0)
         return -EINVAL;

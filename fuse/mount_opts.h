@@ -27,6 +27,7 @@ struct mount_opts {
     long retry_ms;
     long cache_mb;
     bool writeback_cache;
+    bool verify_strict; /* verify=strict: check every chunk by its id */
     char fuse_opts[MOUNT_OPTS_FUSE_MAX]; /* comma list for libfuse */
 };
 

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 
 #include "attr_cache.h"
 #include "file_handle.h"
@@ -71,18 +72,25 @@ void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
               struct fuse_file_info *fi)
 {
-    char *buf = malloc(size ? size : 1);
-    size_t n;
+    struct fh_read_reply r;
+    struct iovec *iov;
     int rc;
 
     (void)ino;
-    if (!buf) return (void)fuse_reply_err(req, ENOMEM);
-    rc = fh_read(fh_of(fi), (uint64_t)off, size, buf, &n);
-    if (rc < 0)
-        fuse_reply_err(req, -rc);
-    else
-        fuse_reply_buf(req, buf, n);
-    free(buf);
+    rc = fh_read(fh_of(fi), (uint64_t)off, size, &r);
+    if (rc < 0) return (void)fuse_reply_err(req, -rc);
+    iov = calloc(r.npieces ? r.npieces : 1, sizeof(*iov));
+    if (!iov) {
+        fh_read_release(&r);
+        return (void)fuse_reply_err(req, ENOMEM);
+    }
+    for (size_t i = 0; i < r.npieces; i++)
+        iov[i] = (struct iovec){.iov_base = (void *)r.pieces[i].p,
+                                .iov_len = r.pieces[i].len};
+    /* writev straight from the cached chunks: no copy of our own */
+    fuse_reply_iov(req, iov, (int)r.npieces);
+    free(iov);
+    fh_read_release(&r);
 }
 
 void ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,

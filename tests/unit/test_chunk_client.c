@@ -6,7 +6,8 @@
  * what is PUT and serve it back, one that refuses every PUT with a 500,
  * and one that stores chunks but serves wrong bytes.  A signed client
  * checks ranking, placement with fallback past the failing node, and
- * verified fetches.
+ * verified fetches, with and without the fast checksum header (right,
+ * wrong, or describing the bytes it does send).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include <cmocka.h>
 
 #include "auth.h"
+#include "chunk_check.h"
 #include "chunk_client.h"
 #include "chunk_id.h"
 #include "http_client.h"
@@ -34,6 +36,10 @@
 #define BODY_LIMIT (1u << 20)
 
 enum fake_kind { FAKE_GOOD, FAKE_REFUSE, FAKE_BAD_BYTES };
+/* What GETs send as X-Dfs-Check: nothing, the check of the bytes they
+ * send, of the bytes stored (differs for FAKE_BAD_BYTES), or garbage. */
+enum fake_check { CHECK_NONE, CHECK_SENT, CHECK_STORED, CHECK_GARBAGE };
+static enum fake_check fake_check_mode;
 
 /* One fake chunk server and what it stored. */
 struct fake {
@@ -90,20 +96,48 @@ static void fake_put(struct http_request *req, struct http_reply *rep,
     http_reply_empty(rep, 201);
 }
 
+/* The X-Dfs-Check header fake_check_mode asks for (stored: slot i). */
+static void fake_add_check(struct http_reply *rep, struct fake *f, int i)
+{
+    unsigned char raw[CHUNK_CHECK_BYTES];
+    char text[CHUNK_CHECK_STRLEN];
+    bool bad = f->kind == FAKE_BAD_BYTES;
+
+    switch (fake_check_mode) {
+    case CHECK_NONE:
+        return;
+    case CHECK_SENT:
+        if (bad) chunk_check_compute("not the chunk", 13, raw);
+        else chunk_check_compute(f->data[i], f->len[i], raw);
+        break;
+    case CHECK_STORED:
+        if (i < 0) return;
+        chunk_check_compute(f->data[i], f->len[i], raw);
+        break;
+    case CHECK_GARBAGE:
+        memset(raw, 0x5a, sizeof(raw));
+        break;
+    }
+    chunk_check_format(raw, text);
+    http_reply_header(rep, DFS_CHECK_HEADER, text);
+}
+
 static void fake_get(struct http_request *req, struct http_reply *rep,
                      void *ctx)
 {
     struct fake *f = ctx;
     int i;
 
-    if (f->kind == FAKE_BAD_BYTES)
-        return http_reply_bytes(rep, 200, "not the chunk", 13);
     pthread_mutex_lock(&f->lock);
     i = fake_find(f, req->suffix);
-    if (i < 0)
+    if (i < 0 && f->kind != FAKE_BAD_BYTES)
         http_reply_errno(rep, ENOENT, "no chunk %.12s", req->suffix);
+    else if (f->kind == FAKE_BAD_BYTES)
+        http_reply_bytes(rep, 200, "not the chunk", 13);
     else
         http_reply_bytes(rep, 200, f->data[i], f->len[i]);
+    if (i >= 0 || f->kind == FAKE_BAD_BYTES)
+        fake_add_check(rep, f, i);
     pthread_mutex_unlock(&f->lock);
 }
 
@@ -290,31 +324,103 @@ static void test_fetch(void **state)
                                       &ref, NULL, err, sizeof(err)),
                      0);
 
-    assert_int_equal(chunk_client_fetch(client, nodes[2].addr, ref.id, &body,
-                                        &len, err, sizeof(err)),
+    assert_int_equal(chunk_client_fetch(client, nodes[2].addr, ref.id, CHUNK_VERIFY_FAST,
+                                        &body, &len, err, sizeof(err)),
                      0);
     assert_int_equal(len, ref.len);
     assert_memory_equal(body, data, len);
     free(body);
 
     /* wrong bytes are never returned */
-    assert_int_equal(chunk_client_fetch(client, nodes[4].addr, ref.id, &body,
-                                        &len, err, sizeof(err)),
+    assert_int_equal(chunk_client_fetch(client, nodes[4].addr, ref.id, CHUNK_VERIFY_FAST,
+                                        &body, &len, err, sizeof(err)),
                      -EBADMSG);
     assert_null(body);
     assert_non_null(strstr(err, nodes[4].addr));
 
     /* a server without the chunk: an HTTP error */
-    assert_int_equal(chunk_client_fetch(client, nodes[0].addr, ref.id, &body,
-                                        &len, err, sizeof(err)),
+    assert_int_equal(chunk_client_fetch(client, nodes[0].addr, ref.id, CHUNK_VERIFY_FAST,
+                                        &body, &len, err, sizeof(err)),
                      -EIO);
     assert_non_null(strstr(err, "HTTP 404"));
 
     memset(id, 'Z', CHUNK_ID_HEX);
     id[CHUNK_ID_HEX] = '\0';
-    assert_int_equal(chunk_client_fetch(client, nodes[2].addr, id, &body, &len,
-                                        err, sizeof(err)),
+    assert_int_equal(chunk_client_fetch(client, nodes[2].addr, id, CHUNK_VERIFY_FAST,
+                                        &body, &len, err, sizeof(err)),
                      -EINVAL);
+}
+
+/* Fetch data (stored on nodes 2 and 4) from node `node` under the
+ * current fake_check_mode; returns chunk_client_fetch's result. */
+static int fetch_with(size_t node, const struct dfs_chunk_ref *ref,
+                      enum chunk_verify verify, const char *data)
+{
+    char err[256], *body;
+    size_t len;
+    int rc = chunk_client_fetch(client, nodes[node].addr, ref->id, verify,
+                                &body, &len, err, sizeof(err));
+
+    if (rc == 0) {
+        assert_int_equal(len, ref->len);
+        assert_memory_equal(body, data, len);
+        free(body);
+    } else {
+        assert_null(body);
+    }
+    return rc;
+}
+
+static void test_fetch_checks(void **state)
+{
+    struct dfs_chunk_ref ref;
+    size_t order[2] = {2, 4};
+    const char *data = "bytes fetched under the fast checksum";
+    char err[256];
+    (void)state;
+
+    ref_of(data, &ref);
+    assert_int_equal(chunk_client_put(client, nodes, order, 2, 2, data, false,
+                                      &ref, NULL, err, sizeof(err)),
+                     0);
+    /* right check, right bytes: both modes take them */
+    fake_check_mode = CHECK_SENT;
+    assert_int_equal(fetch_with(2, &ref, CHUNK_VERIFY_FAST, data), 0);
+    assert_int_equal(fetch_with(2, &ref, CHUNK_VERIFY_STRICT, data), 0);
+    /* a damaged check does not cost good bytes: the id decides */
+    fake_check_mode = CHECK_GARBAGE;
+    assert_int_equal(fetch_with(2, &ref, CHUNK_VERIFY_FAST, data), 0);
+    /* bytes rotted after the check was stored: refused */
+    fake_check_mode = CHECK_STORED;
+    assert_int_equal(fetch_with(4, &ref, CHUNK_VERIFY_FAST, data), -EBADMSG);
+    fake_check_mode = CHECK_GARBAGE;
+    assert_int_equal(fetch_with(4, &ref, CHUNK_VERIFY_FAST, data), -EBADMSG);
+    /* a server vouching for wrong bytes: only strict catches it */
+    fake_check_mode = CHECK_SENT;
+    assert_int_equal(fetch_with(4, &ref, CHUNK_VERIFY_STRICT, data),
+                     -EBADMSG);
+    fake_check_mode = CHECK_NONE;
+}
+
+static void test_check_text(void **state)
+{
+    unsigned char raw[CHUNK_CHECK_BYTES];
+    char text[CHUNK_CHECK_STRLEN];
+    (void)state;
+
+    /* XXH3-128 of no bytes, canonical (big-endian) form */
+    chunk_check_compute("", 0, raw);
+    chunk_check_format(raw, text);
+    assert_string_equal(text, "xxh3:99aa06d3014798d86001c324468d497f");
+    assert_true(chunk_check_matches(text, "", 0));
+    assert_false(chunk_check_matches(text, "x", 1));
+    assert_false(chunk_check_matches("xxh3:99AA06D3014798D86001C324468D497F",
+                                     "", 0));
+    assert_false(chunk_check_matches("sha1:99aa06d3014798d86001c324468d497f",
+                                     "", 0));
+    assert_false(chunk_check_matches("xxh3:99aa", "", 0));
+    assert_false(chunk_check_matches("", "", 0));
+    assert_false(chunk_check_matches(NULL, "", 0));
 }
 
 int main(void)
@@ -324,6 +430,8 @@ int main(void)
         cmocka_unit_test(test_put_falls_back),
         cmocka_unit_test(test_put_runs_out),
         cmocka_unit_test(test_fetch),
+        cmocka_unit_test(test_fetch_checks),
+        cmocka_unit_test(test_check_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
