@@ -3,7 +3,7 @@
  *
  * Writes go to an unnamed file (O_TMPFILE in tmp/) while the bytes are
  * hashed; only when the hash equals the id is it given its name in
- * chunks/ab/cd/ with linkat(2).  A link never replaces, so two concurrent
+ * chunks/ab/ with linkat(2).  A link never replaces, so two concurrent
  * puts of one chunk settle on exactly one file and the chunk
  * count stays right without holding a lock across disk I/O; a put cut
  * short leaves nothing behind.  The unnamed file spares the journal the
@@ -13,10 +13,8 @@
  * (renameat2 RENAME_NOREPLACE, or link(2)).  The mutex only guards the
  * count and the pending-fsync list.
  *
- * Directories are created lazily (there are 65536 ab/cd pairs), when the
- * link finds the chunk's directory missing; a put that created a directory
- * also has to fsync that directory's parent, so the pending list remembers
- * how many levels each put created.
+ * Where chunks live (chunks/ab/<id>, directories made at open) is
+ * chunk_layout's; a put only links a file into an existing directory.
  *
  * Making many chunks durable at once (the batch of the last second, or an
  * fsync() of a large file) takes one syncfs(2) instead: a fsync per file
@@ -42,13 +40,14 @@
 
 #include "chunk_check.h"
 #include "chunk_id.h"
+#include "chunk_layout.h"
 #include "fsutil.h"
 #include "log.h"
 
-#define CHUNK_STORE_DIR_MODE 0755
+#define CHUNK_STORE_DIR_MODE CHUNK_LAYOUT_DIR_MODE
 #define CHUNK_STORE_FILE_MODE 0644
 /* Room left in a PATH_MAX buffer after the base directory, for
- * "/ab/cd/<64 hex>" or "/put.XXXXXX"; open refuses longer data dirs. */
+ * "/ab/<64 hex>" or "/put.XXXXXX"; open refuses longer data dirs. */
 #define CHUNK_STORE_BASE_MAX (PATH_MAX - 128)
 /* From this many chunks on, one syncfs beats a fsync for each. */
 #define CHUNK_STORE_SYNCFS_MIN 4
@@ -58,7 +57,6 @@
 /* A chunk renamed into place but not yet fsynced. */
 struct chunk_pending {
     char id[CHUNK_ID_STRLEN];
-    unsigned new_dirs; /* directory levels this put created: 0, 1 or 2 */
 };
 
 struct chunk_store {
@@ -80,29 +78,15 @@ struct chunk_put {
     bool exists;       /* already stored: hash only, write nothing */
     int fd;            /* temp file, -1 when exists */
     int err;           /* first write error */
-    unsigned new_dirs; /* directory levels created for this put */
     char tmp[PATH_MAX]; /* named temp file; "" for an O_TMPFILE one */
 };
 
 /* ---- paths ---- */
 
-/* chunks/ab, chunks/ab/cd and chunks/ab/cd/<id> for a valid id. */
-static void chunk_store_dir1(const struct chunk_store *s, const char *id,
-                             char out[PATH_MAX])
-{
-    snprintf(out, PATH_MAX, "%s/%.2s", s->chunks_dir, id);
-}
-
-static void chunk_store_dir2(const struct chunk_store *s, const char *id,
-                             char out[PATH_MAX])
-{
-    snprintf(out, PATH_MAX, "%s/%.2s/%.2s", s->chunks_dir, id, id + 2);
-}
-
 static void chunk_store_path(const struct chunk_store *s, const char *id,
                              char out[PATH_MAX])
 {
-    snprintf(out, PATH_MAX, "%s/%.2s/%.2s/%s", s->chunks_dir, id, id + 2, id);
+    chunk_layout_path(s->chunks_dir, id, out);
 }
 
 /* ---- durability helpers ---- */
@@ -130,38 +114,22 @@ static int chunk_store_syncfs(const struct chunk_store *s)
     return rc;
 }
 
-/* fsync the chunk's directory and, for each level the put created, the
- * parent that gained the new directory entry. */
-static int chunk_store_fsync_dirs(const struct chunk_store *s, const char *id,
-                                  unsigned new_dirs)
-{
-    char dir[PATH_MAX];
-    int rc;
-
-    chunk_store_dir2(s, id, dir);
-    rc = fs_fsync_dir(dir);
-    if (rc == 0 && new_dirs >= 1) {
-        chunk_store_dir1(s, id, dir);
-        rc = fs_fsync_dir(dir);
-    }
-    if (rc == 0 && new_dirs >= 2) rc = fs_fsync_dir(s->chunks_dir);
-    return rc;
-}
-
-static int chunk_store_sync_one(const struct chunk_store *s, const char *id,
-                                unsigned new_dirs)
+/* A chunk and the directory entry that names it. */
+static int chunk_store_sync_one(const struct chunk_store *s, const char *id)
 {
     char path[PATH_MAX];
     int rc;
 
     chunk_store_path(s, id, path);
     rc = chunk_store_fsync_path(path);
-    if (rc == 0) rc = chunk_store_fsync_dirs(s, id, new_dirs);
+    if (rc == 0) {
+        chunk_layout_dir(s->chunks_dir, id, path);
+        rc = fs_fsync_dir(path);
+    }
     return rc;
 }
 
-static int chunk_store_add_pending(struct chunk_store *s, const char *id,
-                                   unsigned new_dirs)
+static int chunk_store_add_pending(struct chunk_store *s, const char *id)
 {
     int rc = 0;
 
@@ -177,7 +145,6 @@ static int chunk_store_add_pending(struct chunk_store *s, const char *id,
         s->pending_cap = ncap;
     }
     memcpy(s->pending[s->npending].id, id, CHUNK_ID_STRLEN);
-    s->pending[s->npending].new_dirs = new_dirs;
     s->npending++;
 out:
     pthread_mutex_unlock(&s->lock);
@@ -205,7 +172,7 @@ int chunk_store_flush_pending(struct chunk_store *s)
         n = 0; /* done, or failed as a whole */
     }
     for (size_t i = 0; i < n; i++) {
-        int r = chunk_store_sync_one(s, list[i].id, list[i].new_dirs);
+        int r = chunk_store_sync_one(s, list[i].id);
         if (r == -ENOENT) /* deleted since: nothing to make durable */
             continue;
         if (r < 0) {
@@ -225,9 +192,8 @@ int chunk_store_sync_ids(struct chunk_store *s, const char *const *ids,
     for (size_t i = 0; i < n; i++)
         if (!chunk_id_valid(ids[i])) return -EINVAL;
     if (n >= CHUNK_STORE_SYNCFS_MIN) return chunk_store_syncfs(s);
-    /* we do not know which levels a past put created: fsync all three */
     for (size_t i = 0; i < n; i++) {
-        int r = chunk_store_sync_one(s, ids[i], 2);
+        int r = chunk_store_sync_one(s, ids[i]);
         if (r < 0 && r != -ENOENT && rc == 0) rc = r;
     }
     return rc;
@@ -253,88 +219,10 @@ static int chunk_store_clean_tmp(const char *tmp_dir)
     return 0;
 }
 
-static bool chunk_store_hex2(const char *name)
-{
-    for (int i = 0; i < 2; i++) {
-        char c = name[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    }
-    return name[2] == '\0';
-}
-
-/* Open the subdirectory name of dir (an fd) as a DIR stream; NULL with
- * errno.  Working relative to fds keeps the walk free of path strings. */
-static DIR *chunk_store_opendir_at(int dir, const char *name)
-{
-    int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d;
-
-    if (fd < 0) return NULL;
-    d = fdopendir(fd);
-    if (!d) close(fd);
-    return d;
-}
-
-/* Calls fn for each valid id in d whose first four hex digits are prefix;
- * anything else found there is ignored.  Closes d. */
-static int chunk_store_list_leaf(DIR *d, const char *prefix,
-                                 int (*fn)(const char *id, void *ctx),
-                                 void *ctx)
-{
-    struct dirent *e;
-    int rc = 0;
-
-    while (rc == 0 && (e = readdir(d)) != NULL)
-        if (chunk_id_valid(e->d_name) && memcmp(e->d_name, prefix, 4) == 0)
-            rc = fn(e->d_name, ctx);
-    closedir(d);
-    return rc;
-}
-
-/* Walk chunks/ab/ (d): each cd subdirectory in turn.  Closes d. */
-static int chunk_store_list_mid(DIR *d, const char *ab,
-                                int (*fn)(const char *id, void *ctx), void *ctx)
-{
-    struct dirent *e;
-    int rc = 0;
-
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        char prefix[5];
-        DIR *sub;
-        if (!chunk_store_hex2(e->d_name)) continue;
-        sub = chunk_store_opendir_at(dirfd(d), e->d_name);
-        if (!sub) {
-            rc = errno == ENOENT ? 0 : -errno;
-            continue;
-        }
-        memcpy(prefix, ab, 2);
-        memcpy(prefix + 2, e->d_name, 3);
-        rc = chunk_store_list_leaf(sub, prefix, fn, ctx);
-    }
-    closedir(d);
-    return rc;
-}
-
 int chunk_store_list(struct chunk_store *s,
                      int (*fn)(const char *id, void *ctx), void *ctx)
 {
-    DIR *d = opendir(s->chunks_dir);
-    struct dirent *e;
-    int rc = 0;
-
-    if (!d) return -errno;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        DIR *sub;
-        if (!chunk_store_hex2(e->d_name)) continue;
-        sub = chunk_store_opendir_at(dirfd(d), e->d_name);
-        if (!sub) {
-            rc = errno == ENOENT ? 0 : -errno;
-            continue;
-        }
-        rc = chunk_store_list_mid(sub, e->d_name, fn, ctx);
-    }
-    closedir(d);
-    return rc;
+    return chunk_layout_walk(s->chunks_dir, fn, ctx);
 }
 
 static int chunk_store_count_one(const char *id, void *ctx)
@@ -358,10 +246,12 @@ static int chunk_store_make_dirs(struct chunk_store *s, const char *dir,
     }
     rc = fs_mkdir_p(s->chunks_dir, CHUNK_STORE_DIR_MODE);
     if (rc == 0) rc = fs_mkdir_p(s->tmp_dir, CHUNK_STORE_DIR_MODE);
-    if (rc < 0)
+    if (rc < 0) {
         snprintf(err, errlen, "cannot create %s/chunks and %s/tmp: %s", dir,
                  dir, strerror(-rc));
-    return rc;
+        return rc;
+    }
+    return chunk_layout_prepare(s->chunks_dir, err, errlen);
 }
 
 int chunk_store_open(const char *dir, struct chunk_store **out, char *err,
@@ -490,33 +380,11 @@ int chunk_store_delete(struct chunk_store *s, const char *id)
     s->count--;
     pthread_mutex_unlock(&s->lock);
     /* the master forgets the replica once we answer: make it stick */
-    chunk_store_dir2(s, id, dir);
+    chunk_layout_dir(s->chunks_dir, id, dir);
     return fs_fsync_dir(dir);
 }
 
 /* ---- writing ---- */
-
-/* Create chunks/ab and chunks/ab/cd if missing; *created counts the
- * levels made (so their parents get fsynced). */
-static int chunk_store_mkdirs(struct chunk_store *s, const char *id,
-                              unsigned *created)
-{
-    char dir[PATH_MAX];
-
-    *created = 0;
-    chunk_store_dir1(s, id, dir);
-    if (mkdir(dir, CHUNK_STORE_DIR_MODE) == 0)
-        *created = 2; /* ab is new, so cd is new too */
-    else if (errno != EEXIST)
-        return -errno;
-    chunk_store_dir2(s, id, dir);
-    if (mkdir(dir, CHUNK_STORE_DIR_MODE) == 0) {
-        if (*created == 0) *created = 1;
-    } else if (errno != EEXIST) {
-        return -errno;
-    }
-    return 0;
-}
 
 /* The file a new chunk's bytes go to: unnamed where the file system can,
  * else a unique name in tmp/. */
@@ -605,7 +473,7 @@ static int chunk_store_commit_existing(struct chunk_put *p, bool sync,
     /* a DELETE between begin and commit would leave us claiming a chunk
      * we never wrote: make the client retry instead */
     if (chunk_store_stat(p->store, p->id, &size) < 0) return -EAGAIN;
-    return sync ? chunk_store_sync_one(p->store, p->id, 2) : 0;
+    return sync ? chunk_store_sync_one(p->store, p->id) : 0;
 }
 
 /* Start writing a large chunk out now, without waiting: the batched sync
@@ -628,11 +496,9 @@ static int chunk_store_link_unnamed(struct chunk_store *s, int fd,
 
     if (!__atomic_load_n(&s->no_empty_path, __ATOMIC_RELAXED)) {
         if (linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0) return 0;
-        if (errno != ENOENT && errno != EPERM) return -errno;
-        /* AT_EMPTY_PATH wants CAP_DAC_READ_SEARCH (gone after --user);
-         * ENOENT may also be a missing directory: retried below */
-        if (errno == EPERM)
-            __atomic_store_n(&s->no_empty_path, true, __ATOMIC_RELAXED);
+        if (errno != EPERM) return -errno;
+        /* AT_EMPTY_PATH wants CAP_DAC_READ_SEARCH (gone after --user) */
+        __atomic_store_n(&s->no_empty_path, true, __ATOMIC_RELAXED);
     }
     snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
     if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
@@ -647,19 +513,12 @@ static int chunk_store_link_into(struct chunk_put *p, const char *path)
 }
 
 /* Put the verified bytes under their name: 0, or -EEXIST when a chunk
- * is already there (a named temp file is then left for the caller).  The
- * directories are made only when the link finds them missing, which
- * spares two mkdir calls per put once they exist. */
+ * is already there (a named temp file is then left for the caller). */
 static int chunk_store_place(struct chunk_put *p, const char *path)
 {
-    int rc;
-
     /* mkostemp made it 0600 */
     if (p->tmp[0] && fchmod(p->fd, CHUNK_STORE_FILE_MODE) < 0) return -errno;
-    rc = chunk_store_link_into(p, path);
-    if (rc != -ENOENT) return rc;
-    rc = chunk_store_mkdirs(p->store, p->id, &p->new_dirs);
-    return rc < 0 ? rc : chunk_store_link_into(p, path);
+    return chunk_store_link_into(p, path);
 }
 
 /* Keep the fast checksum with the file before it gets its name, so a
@@ -705,8 +564,11 @@ static int chunk_store_commit_new(struct chunk_put *p, bool sync, bool *created)
     pthread_mutex_lock(&s->lock);
     s->count++;
     pthread_mutex_unlock(&s->lock);
-    if (sync) return chunk_store_fsync_dirs(s, p->id, p->new_dirs);
-    return chunk_store_add_pending(s, p->id, p->new_dirs);
+    if (sync) {
+        chunk_layout_dir(s->chunks_dir, p->id, path);
+        return fs_fsync_dir(path);
+    }
+    return chunk_store_add_pending(s, p->id);
 }
 
 int chunk_store_put_commit(struct chunk_put *p, bool sync, bool *created)

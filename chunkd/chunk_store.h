@@ -2,10 +2,11 @@
  * chunk_store.h - a chunk server's chunks on local disk, no HTTP.
  *
  * Layout under the data directory:
- *   chunks/ab/cd/<id>   a stored chunk (ab, cd = the id's first two byte
- *                       pairs), never modified after it appears; its
- *                       xattr user.dfs.check holds the XXH3-128 of the
- *                       bytes (chunk_check.h), set before it appears
+ *   chunks/ab/<id>      a stored chunk (ab = the id's first two hex
+ *                       digits; see chunk_layout.h), never modified
+ *                       after it appears; its xattr user.dfs.check holds
+ *                       the XXH3-128 of the bytes (chunk_check.h), set
+ *                       before it appears
  *   tmp/                incoming writes; whatever is here at open was
  *                       interrupted and is removed
  *

@@ -17,7 +17,7 @@ misplaced_chunks() {
     while read -r id; do
         n=0
         for ((k = 1; k <= NODES; k++)); do
-            [[ -f $DIR/chunk$k/chunks/${id:0:2}/${id:2:2}/$id ]] && n=$((n + 1))
+            [[ -f $DIR/chunk$k/chunks/${id:0:2}/$id ]] && n=$((n + 1))
         done
         ((n == REPLICAS)) || echo "$id $n"
     done <"$LOCAL/ids"

@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "chunk_id.h"
+#include "chunk_check.h"
 #include "chunk_store.h"
+#include "fsutil.h"
 #include "http_range.h"
 #include "node_id.h"
 
@@ -73,6 +75,20 @@ static int count_entries(const char *dir, const char *sub)
     return n;
 }
 
+/* Entries in DIR/chunks/xx/ over the 256 directories: any file a put
+ * left there, chunk or not. */
+static int count_chunk_files(const char *dir)
+{
+    char sub[64];
+    int n = 0;
+
+    for (int i = 0; i < 256; i++) {
+        snprintf(sub, sizeof(sub), "chunks/%02x", i);
+        n += count_entries(dir, sub);
+    }
+    return n;
+}
+
 /* A small file at path (a stray that is not a chunk). */
 static int fs_write_stub(const char *path)
 {
@@ -109,7 +125,7 @@ static void test_put_read_back(void **state)
     struct fixture *f = *state;
     size_t len = 4u << 20;
     char *data = make_bytes(1, len), *back = malloc(len + 1);
-    char id[CHUNK_ID_STRLEN], path[PATH_MAX];
+    char id[CHUNK_ID_STRLEN], path[PATH_MAX], check[64];
     uint64_t size;
     int fd;
 
@@ -122,10 +138,13 @@ static void test_put_read_back(void **state)
     assert_int_equal(read(fd, back, len + 1), (ssize_t)len);
     close(fd);
     assert_memory_equal(back, data, len);
-    /* the documented layout: chunks/ab/cd/<id> */
-    snprintf(path, sizeof(path), "%s/chunks/%.2s/%.2s/%s", f->dir, id, id + 2,
-             id);
+    /* the documented layout: chunks/ab/<id>, with its check beside it */
+    snprintf(path, sizeof(path), "%s/chunks/%.2s/%s", f->dir, id, id);
     assert_int_equal(access(path, R_OK), 0);
+    assert_int_equal(chunk_store_open_read(f->store, id, &fd, &size), 0);
+    assert_int_equal(chunk_store_read_check(fd, check), 0);
+    close(fd);
+    assert_true(chunk_check_matches(check, data, len));
     assert_int_equal(count_entries(f->dir, "tmp"), 0);
     assert_int_equal(chunk_store_flush_pending(f->store), 0);
     free(data);
@@ -175,7 +194,7 @@ static void test_wrong_hash_refused(void **state)
     assert_int_equal(chunk_store_put(f->store, id, data, 4999, false, &created),
                      -EBADMSG);
     assert_int_equal(count_entries(f->dir, "tmp"), 0);
-    assert_int_equal(count_entries(f->dir, "chunks"), 0);
+    assert_int_equal(count_chunk_files(f->dir), 0);
     free(data);
     free(other);
 }
@@ -303,8 +322,8 @@ static void test_list_count(void **state)
         free(data);
     }
     /* strays that are not chunks must not be listed or counted */
-    snprintf(path, sizeof(path), "%s/chunks/%.2s/%.2s/notes.txt", f->dir,
-             want[0], want[0] + 2);
+    snprintf(path, sizeof(path), "%s/chunks/%.2s/notes.txt", f->dir,
+             want[0]);
     assert_int_equal(fs_write_stub(path), 0);
     snprintf(path, sizeof(path), "%s/chunks/zz", f->dir);
     assert_int_equal(mkdir(path, 0755), 0);
@@ -360,7 +379,7 @@ static void test_invalid_ids_refused(void **state)
     }
     assert_int_equal(chunk_store_put(f->store, NULL, "", 0, true, &created),
                      -EINVAL);
-    assert_int_equal(count_entries(f->dir, "chunks"), 0);
+    assert_int_equal(count_chunk_files(f->dir), 0);
     assert_int_equal(count_entries(f->dir, "tmp"), 0);
 }
 
@@ -463,6 +482,49 @@ static void test_node_id(void **state)
     assert_non_null(strstr(err, "node_id"));
 }
 
+/* A store in the old two-level layout (chunks/ab/cd/<id>) opens with its
+ * chunks moved to chunks/ab/<id>: all counted, listed and readable. */
+static void test_old_layout_moved(void **state)
+{
+    struct fixture *f = *state;
+    char ids[3][CHUNK_ID_STRLEN], path[PATH_MAX], err[256], check[64];
+    uint64_t size;
+    int fd;
+
+    chunk_store_close(f->store);
+    f->store = NULL;
+    for (int i = 0; i < 3; i++) {
+        char *data = make_bytes(300 + (unsigned)i, 5000);
+        chunk_id_compute(data, 5000, ids[i]);
+        snprintf(path, sizeof(path), "%s/chunks/%.2s/%.2s", f->dir, ids[i],
+                 ids[i] + 2);
+        assert_int_equal(fs_mkdir_p(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/chunks/%.2s/%.2s/%s", f->dir, ids[i],
+                 ids[i] + 2, ids[i]);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, data, 5000), 5000);
+        close(fd);
+        free(data);
+    }
+    assert_int_equal(chunk_store_open(f->dir, &f->store, err, sizeof(err)), 0);
+    assert_int_equal(chunk_store_count(f->store), 3);
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/chunks/%.2s/%s", f->dir, ids[i],
+                 ids[i]);
+        assert_int_equal(access(path, R_OK), 0);
+        snprintf(path, sizeof(path), "%s/chunks/%.2s/%.2s", f->dir, ids[i],
+                 ids[i] + 2);
+        assert_int_equal(access(path, F_OK), -1); /* old directory gone */
+        assert_int_equal(chunk_store_open_read(f->store, ids[i], &fd, &size),
+                         0);
+        assert_int_equal(size, 5000);
+        /* stored before checks were kept: readers fall back to the id */
+        assert_int_equal(chunk_store_read_check(fd, check), -ENODATA);
+        close(fd);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +542,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_ids_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_empty_chunk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_layout_moved, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_space, setup, teardown),
         cmocka_unit_test(test_range),
         cmocka_unit_test_setup_teardown(test_node_id, setup, teardown),
