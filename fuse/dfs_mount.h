@@ -16,6 +16,7 @@
 
 struct attr_cache;
 struct chunk_cache;
+struct dir_cache;
 struct node_cache;
 struct open_table;
 
@@ -32,6 +33,7 @@ struct dfs_mount {
     struct node_cache *nodes;
     struct open_table *open;
     struct attr_cache *attrs;
+    struct dir_cache *dirs; /* names of directories known whole */
     int prefetches; /* background fetches running (atomic) */
 };
 

@@ -19,6 +19,7 @@
 #include "attr_cache.h"
 #include "auth.h"
 #include "chunk_cache.h"
+#include "dir_cache.h"
 #include "log.h"
 #include "mount_opts.h"
 #include "node_cache.h"
@@ -78,6 +79,7 @@ static void mount_state_free(struct dfs_mount *m)
         usleep(10000);
     open_table_free(m->open);
     attr_cache_free(m->attrs);
+    dir_cache_free(m->dirs);
     node_cache_free(m->nodes);
     chunk_cache_free(m->cache);
     master_client_free(m->mc);
@@ -100,8 +102,10 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
     m->open = open_table_new();
     m->attrs = attr_cache_new(o->attr_timeout);
+    m->dirs = dir_cache_new(o->entry_timeout);
     m->nodes = m->mc ? node_cache_new(m->mc, NODE_CACHE_TTL_MS) : NULL;
-    if (!m->mc || !m->cache || !m->open || !m->attrs || !m->nodes) {
+    if (!m->mc || !m->cache || !m->open || !m->attrs || !m->dirs ||
+        !m->nodes) {
         mount_state_free(m);
         return -ENOMEM;
     }

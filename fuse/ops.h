@@ -31,6 +31,9 @@ void ops_reply_entry(fuse_req_t req, const struct dfs_attr *a);
 void ops_reply_attr(fuse_req_t req, const struct dfs_attr *a);
 
 /* ops_ns.c */
+/* Tell the dir cache how a master call that adds name to dir ended. */
+void ops_dirs_added(struct dfs_mount *m, uint64_t dir, const char *name,
+                    int rc);
 void ops_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void ops_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,

@@ -5,6 +5,7 @@
  * descriptor) commits what was written, so close() returns only once the
  * data is on its replicas and in the master's map, and reports EIO if
  * that failed; release (the last close) does the same and frees.
+ * create without O_EXCL opens the file if the name turns out to exist.
  */
 #include "ops.h"
 
@@ -46,22 +47,77 @@ void ops_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     }
 }
 
+/* Whether the caller may open the file a with these flags.  The kernel
+ * checks this before a plain open, but not before a create it thinks
+ * made the file, so create_or_open asks here. */
+static bool may_open(fuse_req_t req, const struct dfs_attr *a, int flags)
+{
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
+    int acc = flags & O_ACCMODE;
+    uint32_t want = 0, bits = a->mode;
+    gid_t groups[64];
+    int n;
+
+    if (acc == O_RDONLY || acc == O_RDWR) want |= 4;
+    if (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC)) want |= 2;
+    if (ctx->uid == 0) return true;
+    if (ctx->uid == a->uid) return ((bits >> 6) & want) == want;
+    n = fuse_req_getgroups(req, 64, groups);
+    bool member = ctx->gid == a->gid;
+    for (int i = 0; i < n && i < 64 && !member; i++)
+        member = groups[i] == a->gid;
+    return ((member ? bits >> 3 : bits) & want) == want;
+}
+
+/* The new file, or without O_EXCL the one already there.  The kernel
+ * sends CREATE whenever it holds a negative entry for the name, which may
+ * be up to entry_timeout old (the master's answer, or the dir cache's),
+ * so EEXIST here means "open it", as a local file system would.  *made
+ * tells which happened. */
+static int create_or_open(fuse_req_t req, fuse_ino_t parent, const char *name,
+                          mode_t mode, struct fuse_file_info *fi,
+                          struct dfs_attr *a, struct dfs_file **fh, bool *made)
+{
+    struct dfs_mount *m = ops_mount(req);
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
+    int rc = -EEXIST;
+
+    /* Twice at most: the name may vanish between EEXIST and the lookup. */
+    for (int tries = 0; tries < 2 && rc == -EEXIST; tries++) {
+        rc = master_mknod(m->mc, parent, name, S_IFREG | (mode & 07777),
+                          ctx->uid, ctx->gid, 0, a);
+        ops_dirs_added(m, parent, name, rc);
+        *made = rc == 0;
+        if (rc == 0) return fh_new_empty(m, a->ino, fh);
+        if (rc != -EEXIST || (fi->flags & O_EXCL)) return rc;
+        rc = master_lookup(m->mc, parent, name, a);
+        if (rc == -ENOENT) rc = -EEXIST;
+    }
+    if (rc < 0) return rc;
+    if (S_ISDIR(a->mode)) return -EISDIR;
+    if (!S_ISREG(a->mode)) return -EEXIST; /* a symlink is not followed */
+    if (!may_open(req, a, fi->flags)) return -EACCES;
+    rc = fh_open(m, a->ino, fi->flags & O_TRUNC, fh);
+    if (rc == 0 && (fi->flags & O_TRUNC)) a->size = 0;
+    return rc;
+}
+
 void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name,
                 mode_t mode, struct fuse_file_info *fi)
 {
     struct dfs_mount *m = ops_mount(req);
-    const struct fuse_ctx *ctx = fuse_req_ctx(req);
     struct fuse_entry_param e;
     struct dfs_file *fh;
     struct dfs_attr a;
-    int rc = master_mknod(m->mc, parent, name, S_IFREG | (mode & 07777),
-                          ctx->uid, ctx->gid, 0, &a);
+    bool made;
+    int rc = create_or_open(req, parent, name, mode, fi, &a, &fh, &made);
 
-    if (rc == 0) rc = fh_new_empty(m, a.ino, &fh);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     attach(m, fh, fi);
-    attr_cache_put(m->attrs, &a);
-    attr_cache_dir_added(m->attrs, parent, a.ctime_ns, 0);
+    if (made) {
+        attr_cache_put(m->attrs, &a);
+        attr_cache_dir_added(m->attrs, parent, a.ctime_ns, 0);
+    }
     ops_fill_entry(m, &a, &e);
     if (fuse_reply_create(req, &e, fi) != 0) {
         open_table_remove(m->open, fh);

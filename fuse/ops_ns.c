@@ -11,28 +11,77 @@
  * GETATTR the kernel sends after it changed an inode through us is
  * answered locally.  A missing name is answered as a negative entry
  * (inode 0) that the kernel keeps for entry_timeout, like a positive one.
+ * In a directory the dir cache knows whole (made or listed within
+ * entry_timeout) a missing name is answered without asking; every change
+ * of a name is reported to that cache once the master has answered.
  */
 #include "ops.h"
 
 #include <errno.h>
+#include <linux/fs.h>
 #include <stdlib.h>
 
 #include "attr_cache.h"
+#include "dir_cache.h"
 #include "open_table.h"
 #include "truncate.h"
+
+/* Every name of dir from the master into l, page by page. */
+static int list_dir(struct dfs_mount *m, uint64_t dir,
+                    struct dir_cache_listing *l)
+{
+    uint64_t cookie = 0;
+
+    for (;;) {
+        struct dfs_dirent *ents;
+        size_t n, i;
+        bool eof;
+        int rc = master_readdir(m->mc, dir, cookie, DFS_READDIR_LIMIT_MAX,
+                                &ents, &n, &eof);
+        if (rc < 0) return rc;
+        for (i = 0; i < n && rc == 0; i++)
+            rc = dir_cache_listing_add(l, ents[i].name);
+        if (n > 0) cookie = ents[n - 1].cookie;
+        free(ents);
+        if (rc < 0 || eof || n == 0) return rc;
+    }
+}
+
+/* True when the dir cache knows name is not in dir; *ttl_s is how long
+ * the kernel may keep that answer.  Lists dir first when it is worth it. */
+static bool dirs_absent(struct dfs_mount *m, uint64_t dir, const char *name,
+                        double *ttl_s)
+{
+    struct dir_cache_listing *l = NULL;
+    enum dir_cache_answer ans = dir_cache_lookup(m->dirs, dir, name, ttl_s, &l);
+
+    if (ans == DIR_CACHE_REFRESH) {
+        dir_cache_listing_end(m->dirs, l, list_dir(m, dir, l));
+        ans = dir_cache_lookup(m->dirs, dir, name, ttl_s, NULL);
+    }
+    return ans == DIR_CACHE_ABSENT;
+}
+
+static void reply_negative(fuse_req_t req, double ttl_s)
+{
+    struct fuse_entry_param e = {.ino = 0, .entry_timeout = ttl_s};
+    fuse_reply_entry(req, &e);
+}
 
 void ops_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct dfs_mount *m = ops_mount(req);
-    uint64_t version = attr_cache_version(m->attrs);
+    uint64_t version;
     struct dfs_attr a;
-    int rc = master_lookup(m->mc, parent, name, &a);
+    double ttl_s;
+    int rc;
 
-    if (rc == -ENOENT && m->entry_timeout > 0) {
-        struct fuse_entry_param e = {.ino = 0,
-                                     .entry_timeout = m->entry_timeout};
-        return (void)fuse_reply_entry(req, &e);
-    }
+    if (dirs_absent(m, parent, name, &ttl_s)) return reply_negative(req, ttl_s);
+    version = attr_cache_version(m->attrs);
+    rc = master_lookup(m->mc, parent, name, &a);
+    if (rc == 0 || rc == -ENOENT) dir_cache_saw(m->dirs, parent, name, rc == 0);
+    if (rc == -ENOENT && m->entry_timeout > 0)
+        return reply_negative(req, m->entry_timeout);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     attr_cache_put_read(m->attrs, &a, version);
     ops_reply_entry(req, &a);
@@ -52,6 +101,27 @@ void ops_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     }
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     ops_reply_attr(req, &a);
+}
+
+void ops_dirs_added(struct dfs_mount *m, uint64_t dir, const char *name, int rc)
+{
+    if (rc == 0)
+        dir_cache_added(m->dirs, dir, name);
+    else if (rc == -EEXIST) /* the master's word that the name is there */
+        dir_cache_saw(m->dirs, dir, name, true);
+    else
+        dir_cache_failed(m->dirs, dir, rc);
+}
+
+static void dirs_removed(struct dfs_mount *m, uint64_t dir, const char *name,
+                         int rc)
+{
+    if (rc == 0)
+        dir_cache_removed(m->dirs, dir, name);
+    else if (rc == -ENOENT)
+        dir_cache_saw(m->dirs, dir, name, false);
+    else
+        dir_cache_failed(m->dirs, dir, rc);
 }
 
 /* A name was added to parent for the inode a (just created or linked). */
@@ -129,8 +199,10 @@ void ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 {
     const struct fuse_ctx *ctx = fuse_req_ctx(req);
     struct dfs_attr a;
-    int rc = master_mknod(ops_mount(req)->mc, parent, name, mode, ctx->uid,
-                          ctx->gid, rdev, &a);
+    struct dfs_mount *m = ops_mount(req);
+    int rc =
+        master_mknod(m->mc, parent, name, mode, ctx->uid, ctx->gid, rdev, &a);
+    ops_dirs_added(m, parent, name, rc);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     reply_added(req, parent, &a);
 }
@@ -139,9 +211,13 @@ void ops_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
     const struct fuse_ctx *ctx = fuse_req_ctx(req);
     struct dfs_attr a;
-    int rc = master_mkdir(ops_mount(req)->mc, parent, name, mode | S_IFDIR,
-                          ctx->uid, ctx->gid, &a);
+    struct dfs_mount *m = ops_mount(req);
+    int64_t stamp = dir_cache_stamp(m->dirs);
+    int rc = master_mkdir(m->mc, parent, name, mode | S_IFDIR, ctx->uid,
+                          ctx->gid, &a);
+    ops_dirs_added(m, parent, name, rc);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
+    dir_cache_made(m->dirs, a.ino, stamp); /* empty since before the call */
     reply_added(req, parent, &a);
 }
 
@@ -150,8 +226,9 @@ void ops_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 {
     const struct fuse_ctx *ctx = fuse_req_ctx(req);
     struct dfs_attr a;
-    int rc = master_symlink(ops_mount(req)->mc, parent, name, link, ctx->uid,
-                            ctx->gid, &a);
+    struct dfs_mount *m = ops_mount(req);
+    int rc = master_symlink(m->mc, parent, name, link, ctx->uid, ctx->gid, &a);
+    ops_dirs_added(m, parent, name, rc);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     reply_added(req, parent, &a);
 }
@@ -169,7 +246,9 @@ void ops_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
               const char *newname)
 {
     struct dfs_attr a;
-    int rc = master_link(ops_mount(req)->mc, ino, newparent, newname, &a);
+    struct dfs_mount *m = ops_mount(req);
+    int rc = master_link(m->mc, ino, newparent, newname, &a);
+    ops_dirs_added(m, newparent, newname, rc);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     reply_added(req, newparent, &a);
 }
@@ -181,6 +260,7 @@ void ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     struct dfs_mount *m = ops_mount(req);
     int rc = master_unlink(m->mc, parent, name);
     attr_cache_clear(m->attrs);
+    dirs_removed(m, parent, name, rc);
     fuse_reply_err(req, -rc);
 }
 
@@ -189,7 +269,29 @@ void ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     struct dfs_mount *m = ops_mount(req);
     int rc = master_rmdir(m->mc, parent, name);
     attr_cache_clear(m->attrs);
+    dirs_removed(m, parent, name, rc);
     fuse_reply_err(req, -rc);
+}
+
+/* An exchange leaves both names in place.  A failed rename other than
+ * "target exists" drops both directories: a retried rename that had in
+ * fact happened comes back ENOENT, and the target's set would miss it.
+ * (A rename between two names of one file changes nothing, but the
+ * kernel never sends one unless another client linked them, unseen; the
+ * set then errs only until its next listing, entry_timeout at most.) */
+static void dirs_renamed(struct dfs_mount *m, uint64_t parent, const char *name,
+                         uint64_t newparent, const char *newname,
+                         unsigned flags, int rc)
+{
+    if (rc == 0 && !(flags & RENAME_EXCHANGE)) {
+        dir_cache_removed(m->dirs, parent, name);
+        dir_cache_added(m->dirs, newparent, newname);
+    } else if (rc == -EEXIST) {
+        dir_cache_saw(m->dirs, newparent, newname, true);
+    } else if (rc < 0) {
+        dir_cache_forget(m->dirs, parent);
+        dir_cache_forget(m->dirs, newparent);
+    }
 }
 
 void ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -198,5 +300,6 @@ void ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
     struct dfs_mount *m = ops_mount(req);
     int rc = master_rename(m->mc, parent, name, newparent, newname, flags);
     attr_cache_clear(m->attrs);
+    dirs_renamed(m, parent, name, newparent, newname, flags, rc);
     fuse_reply_err(req, -rc);
 }
