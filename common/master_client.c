@@ -171,14 +171,36 @@ static int mc_fs_attr(struct master_client *mc, const char *op,
     return rc < 0 ? mc_bad_reply(mc, op, why) : 0;
 }
 
-/* Calls whose reply carries nothing we need. */
-static int mc_fs_void(struct master_client *mc, const char *op,
-                      json_object *req)
+/* Calls that change names: keep the directories' new attributes.  A
+ * reply without them (an older master), or with bad ones, leaves n = 0:
+ * the caller then asks again when it needs them. */
+static int mc_fs_dirs(struct master_client *mc, const char *op,
+                      json_object *req, struct dfs_changed_dirs *dirs)
 {
-    json_object *reply;
+    json_object *reply, *arr;
+    char why[256];
     int rc = mc_fs(mc, op, req, &reply);
+
+    if (dirs) dirs->n = 0;
+    if (rc < 0 || !dirs) {
+        json_object_put(reply);
+        return rc;
+    }
+    if (json_object_object_get_ex(reply, K_DIRS, &arr) &&
+        json_object_is_type(arr, json_type_array)) {
+        size_t count = json_object_array_length(arr);
+        for (size_t i = 0; i < count && dirs->n < 2; i++) {
+            json_object *o = json_object_array_get_idx(arr, i);
+            if (meta_attr_from_json(o, &dirs->attr[dirs->n], why,
+                                    sizeof(why)) < 0) {
+                dirs->n = 0;
+                break;
+            }
+            dirs->n++;
+        }
+    }
     json_object_put(reply);
-    return rc;
+    return 0;
 }
 
 static json_object *req_ino(uint64_t ino)
@@ -363,20 +385,24 @@ int master_link(struct master_client *mc, uint64_t ino, uint64_t newparent,
     return mc_fs_attr(mc, "link", o, out);
 }
 
-int master_unlink(struct master_client *mc, uint64_t parent, const char *name)
+int master_unlink(struct master_client *mc, uint64_t parent, const char *name,
+                  struct dfs_changed_dirs *dirs)
 {
     int rc = check_name(name);
-    return rc < 0 ? rc : mc_fs_void(mc, "unlink", req_entry(parent, name));
+    return rc < 0 ? rc
+                  : mc_fs_dirs(mc, "unlink", req_entry(parent, name), dirs);
 }
 
-int master_rmdir(struct master_client *mc, uint64_t parent, const char *name)
+int master_rmdir(struct master_client *mc, uint64_t parent, const char *name,
+                 struct dfs_changed_dirs *dirs)
 {
     int rc = check_name(name);
-    return rc < 0 ? rc : mc_fs_void(mc, "rmdir", req_entry(parent, name));
+    return rc < 0 ? rc : mc_fs_dirs(mc, "rmdir", req_entry(parent, name), dirs);
 }
 
 int master_rename(struct master_client *mc, uint64_t parent, const char *name,
-                  uint64_t newparent, const char *newname, unsigned flags)
+                  uint64_t newparent, const char *newname, unsigned flags,
+                  struct dfs_changed_dirs *dirs)
 {
     int rc = check_name(name);
     if (rc == 0) rc = check_name(newname);
@@ -385,7 +411,7 @@ int master_rename(struct master_client *mc, uint64_t parent, const char *name,
     json_add_u64(o, K_NEWPARENT, newparent);
     json_add_string(o, K_NEWNAME, newname);
     json_add_u64(o, K_FLAGS, flags);
-    return mc_fs_void(mc, "rename", o);
+    return mc_fs_dirs(mc, "rename", o, dirs);
 }
 
 static int readdir_decode(json_object *reply, uint32_t limit,

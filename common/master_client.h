@@ -68,11 +68,22 @@ int master_symlink(struct master_client *mc, uint64_t parent, const char *name,
 int master_readlink(struct master_client *mc, uint64_t ino, char **target);
 int master_link(struct master_client *mc, uint64_t ino, uint64_t newparent,
                 const char *newname, struct dfs_attr *out);
-int master_unlink(struct master_client *mc, uint64_t parent, const char *name);
-int master_rmdir(struct master_client *mc, uint64_t parent, const char *name);
+/* The directories an unlink, rmdir or rename changed, as the master saw
+ * them just after (n is 0 from a master that does not say). */
+struct dfs_changed_dirs {
+    struct dfs_attr attr[2];
+    size_t n;
+};
+
+/* dirs may be NULL. */
+int master_unlink(struct master_client *mc, uint64_t parent, const char *name,
+                  struct dfs_changed_dirs *dirs);
+int master_rmdir(struct master_client *mc, uint64_t parent, const char *name,
+                 struct dfs_changed_dirs *dirs);
 /* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (linux/fs.h values). */
 int master_rename(struct master_client *mc, uint64_t parent, const char *name,
-                  uint64_t newparent, const char *newname, unsigned flags);
+                  uint64_t newparent, const char *newname, unsigned flags,
+                  struct dfs_changed_dirs *dirs);
 
 /* Entries after cookie (0 = from the start), at most limit of them, with
  * attributes.  *ents malloc'd (free()).  *eof when none follow. */

@@ -52,6 +52,8 @@
 #define K_MTIME "mtime_ns"
 #define K_CTIME "ctime_ns"
 #define K_ATTR "attr"
+/* unlink, rmdir, rename: the directories they changed, as they are now */
+#define K_DIRS "dirs"
 
 /* JSON keys: requests */
 #define K_PARENT "parent"

@@ -169,6 +169,27 @@ static void setattr_fields(const struct stat *attr, int to_set,
     }
 }
 
+/* A chmod/chown to what the inode already is, by fresh attributes:
+ * rsync does one on every temp file it has just created (fchmod 0600).
+ * Answered without a round trip; the only thing skipped is the ctime
+ * bump, which the commit at close makes anyway. */
+static bool setattr_is_noop(struct dfs_mount *m, fuse_ino_t ino,
+                            const struct stat *attr, int to_set,
+                            struct dfs_attr *a)
+{
+    const int owner = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+                      FUSE_SET_ATTR_GID;
+
+    if (to_set == 0 || (to_set & ~owner) || !attr_cache_get(m->attrs, ino, a))
+        return false;
+    if ((to_set & FUSE_SET_ATTR_MODE) &&
+        (attr->st_mode & 07777) != (a->mode & 07777))
+        return false;
+    if ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != a->uid) return false;
+    if ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != a->gid) return false;
+    return true;
+}
+
 void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
                  struct fuse_file_info *fi)
 {
@@ -177,6 +198,8 @@ void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
     struct dfs_attr a;
     int rc;
 
+    if (setattr_is_noop(m, ino, attr, to_set, &a))
+        return ops_reply_attr(req, &a);
     (void)fi; /* every open handle of ino is flushed, fi's included */
     if (to_set & FUSE_SET_ATTR_SIZE) {
         rc = truncate_file(m, ino, (uint64_t)attr->st_size, &a);
@@ -254,12 +277,23 @@ void ops_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 }
 
 /* unlink, rmdir and rename change inodes we cannot name (the one that
- * lost a link, the one moved): forget every cached attribute. */
+ * lost a link, the one moved): forget every cached attribute, then keep
+ * the changed directories' new ones, which the master sends back, for
+ * the GETATTR the kernel asks next. */
+static void attrs_changed(struct dfs_mount *m,
+                          const struct dfs_changed_dirs *dirs)
+{
+    attr_cache_clear(m->attrs);
+    for (size_t i = 0; i < dirs->n; i++)
+        attr_cache_put(m->attrs, &dirs->attr[i]);
+}
+
 void ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct dfs_mount *m = ops_mount(req);
-    int rc = master_unlink(m->mc, parent, name);
-    attr_cache_clear(m->attrs);
+    struct dfs_changed_dirs dirs;
+    int rc = master_unlink(m->mc, parent, name, &dirs);
+    attrs_changed(m, &dirs);
     dirs_removed(m, parent, name, rc);
     fuse_reply_err(req, -rc);
 }
@@ -267,8 +301,9 @@ void ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 void ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct dfs_mount *m = ops_mount(req);
-    int rc = master_rmdir(m->mc, parent, name);
-    attr_cache_clear(m->attrs);
+    struct dfs_changed_dirs dirs;
+    int rc = master_rmdir(m->mc, parent, name, &dirs);
+    attrs_changed(m, &dirs);
     dirs_removed(m, parent, name, rc);
     fuse_reply_err(req, -rc);
 }
@@ -298,8 +333,10 @@ void ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
                 fuse_ino_t newparent, const char *newname, unsigned flags)
 {
     struct dfs_mount *m = ops_mount(req);
-    int rc = master_rename(m->mc, parent, name, newparent, newname, flags);
-    attr_cache_clear(m->attrs);
+    struct dfs_changed_dirs dirs;
+    int rc =
+        master_rename(m->mc, parent, name, newparent, newname, flags, &dirs);
+    attrs_changed(m, &dirs);
     dirs_renamed(m, parent, name, newparent, newname, flags, rc);
     fuse_reply_err(req, -rc);
 }

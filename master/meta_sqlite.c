@@ -47,6 +47,9 @@
 
 #define META_SCHEMA_VERSION 1
 #define META_BUSY_TIMEOUT_MS 5000
+/* Page cache: the whole metadata of a large namespace stays in memory
+ * (SQLite's default of 2 MiB sent most lookups to pread). */
+#define META_CACHE_KIB "262144"
 #define META_ROOT_MODE 0040755
 
 static const char *const schema_sql =
@@ -198,7 +201,19 @@ int meta_step_row(struct meta *m, sqlite3_stmt *st)
     return meta_errno(m, rc, sqlite3_sql(st));
 }
 
+/* BEGIN, COMMIT and ROLLBACK run for every change: prepared once, like
+ * every other statement, rather than parsed again each time. */
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
 static int exec_simple(struct meta *m, const char *sql)
+{
+    return meta_exec(m, meta_stmt(m, sql));
+}
+
+/* Several statements, run once (the schema). */
+static int exec_script(struct meta *m, const char *sql)
 {
     int rc = sqlite3_exec(m->db, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? 0 : meta_errno(m, rc, sql);
@@ -209,7 +224,7 @@ int meta_tx_begin(struct meta *m)
     meta_lock(m);
     /* IMMEDIATE takes the write lock now, so the transaction cannot fail
      * half way with SQLITE_BUSY on its first write. */
-    int rc = exec_simple(m, "BEGIN IMMEDIATE");
+    int rc = exec_simple(m, sql_begin);
     if (rc < 0)
         meta_unlock(m);
     else
@@ -220,10 +235,10 @@ int meta_tx_begin(struct meta *m)
 int meta_tx_end(struct meta *m, int rc)
 {
     if (rc == 0) {
-        rc = exec_simple(m, "COMMIT");
-        if (rc < 0) sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+        rc = exec_simple(m, sql_commit);
+        if (rc < 0) (void)exec_simple(m, sql_rollback);
     } else {
-        sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+        (void)exec_simple(m, sql_rollback);
     }
     tx_now_ns = 0;
     meta_unlock(m);
@@ -287,7 +302,7 @@ static int get_meta_value(struct meta *m, const char *key, int64_t *v)
 
 static int format_db(struct meta *m, const struct meta_format *fmt)
 {
-    int rc = exec_simple(m, schema_sql);
+    int rc = exec_script(m, schema_sql);
     if (rc == 0) rc = put_meta_value(m, "schema_version", META_SCHEMA_VERSION);
     if (rc == 0) rc = put_meta_value(m, "chunk_size", fmt->chunk_size);
     if (rc == 0) rc = put_meta_value(m, "replication", fmt->replication);
@@ -379,7 +394,8 @@ static int configure(struct meta *m, char *err, size_t errlen)
     }
     sqlite3_finalize(st);
     rc = sqlite3_exec(m->db,
-                      "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                      "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                      " PRAGMA cache_size=-" META_CACHE_KIB ";",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return set_err(err, errlen, -EIO, "%s: %s", m->path,

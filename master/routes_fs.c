@@ -193,8 +193,23 @@ static int op_link(struct meta *m, json_object *in, json_object *out, char *err,
     return rc;
 }
 
-static int op_remove(struct meta *m, json_object *in, bool dir, char *err,
-                     size_t errlen)
+/* The directories a name change touched, as they are now: the client
+ * keeps them, so the GETATTR the kernel sends next costs no round trip. */
+static void add_dirs(struct meta *m, json_object *out, uint64_t parent,
+                     uint64_t newparent)
+{
+    json_object *arr = json_object_new_array();
+    struct dfs_attr a;
+
+    if (meta_getattr(m, parent, &a) == 0)
+        json_object_array_add(arr, meta_attr_to_json(&a));
+    if (newparent != parent && meta_getattr(m, newparent, &a) == 0)
+        json_object_array_add(arr, meta_attr_to_json(&a));
+    json_object_object_add(out, K_DIRS, arr);
+}
+
+static int op_remove(struct meta *m, json_object *in, json_object *out,
+                     bool dir, char *err, size_t errlen)
 {
     uint64_t parent;
     const char *name;
@@ -202,21 +217,21 @@ static int op_remove(struct meta *m, json_object *in, bool dir, char *err,
     if ((rc = json_get_u64(in, K_PARENT, &parent, err, errlen)) < 0 ||
         (rc = get_name(in, K_NAME, &name, err, errlen)) < 0)
         return rc;
-    return dir ? meta_rmdir(m, parent, name) : meta_unlink(m, parent, name);
+    rc = dir ? meta_rmdir(m, parent, name) : meta_unlink(m, parent, name);
+    if (rc == 0) add_dirs(m, out, parent, parent);
+    return rc;
 }
 
 static int op_unlink(struct meta *m, json_object *in, json_object *out,
                      char *err, size_t errlen)
 {
-    (void)out;
-    return op_remove(m, in, false, err, errlen);
+    return op_remove(m, in, out, false, err, errlen);
 }
 
 static int op_rmdir(struct meta *m, json_object *in, json_object *out,
                     char *err, size_t errlen)
 {
-    (void)out;
-    return op_remove(m, in, true, err, errlen);
+    return op_remove(m, in, out, true, err, errlen);
 }
 
 static int op_rename(struct meta *m, json_object *in, json_object *out,
@@ -226,7 +241,6 @@ static int op_rename(struct meta *m, json_object *in, json_object *out,
     const char *name, *newname;
     bool has_flags;
     int rc;
-    (void)out;
     if ((rc = json_get_u64(in, K_PARENT, &parent, err, errlen)) < 0 ||
         (rc = get_name(in, K_NAME, &name, err, errlen)) < 0 ||
         (rc = json_get_u64(in, K_NEWPARENT, &newparent, err, errlen)) < 0 ||
@@ -234,7 +248,9 @@ static int op_rename(struct meta *m, json_object *in, json_object *out,
         (rc = json_opt_u64(in, K_FLAGS, &flags, &has_flags, err, errlen)) < 0)
         return rc;
     if (flags > UINT32_MAX) return -EINVAL;
-    return meta_rename(m, parent, name, newparent, newname, (unsigned)flags);
+    rc = meta_rename(m, parent, name, newparent, newname, (unsigned)flags);
+    if (rc == 0) add_dirs(m, out, parent, newparent);
+    return rc;
 }
 
 static int op_readdir(struct meta *m, json_object *in, json_object *out,

@@ -153,6 +153,19 @@ static void fake_attr_reply(struct http_reply *rep, uint64_t ino, uint64_t size)
     json_object_put(o);
 }
 
+/* unlink answers like a current master (the parent's new attributes),
+ * rename like an older one (nothing). */
+static void fake_dirs_reply(struct http_reply *rep, bool with_dirs)
+{
+    struct dfs_attr a = {.ino = 1, .mode = 040755, .nlink = 3, .size = 7};
+    json_object *o = json_object_new_object(), *arr = json_object_new_array();
+    json_object_array_add(arr, meta_attr_to_json(&a));
+    if (with_dirs) json_object_object_add(o, "dirs", arr);
+    else json_object_put(arr);
+    http_reply_json(rep, 200, o);
+    json_object_put(o);
+}
+
 static void fake_readdir(struct http_reply *rep)
 {
     json_object *o = json_object_new_object(), *arr = json_object_new_array();
@@ -185,6 +198,10 @@ static void fake_fs(struct http_request *req, struct http_reply *rep, void *ctx)
         http_reply_errno(rep, ENOENT, "no entry '%s'", name);
     else if (strcmp(req->suffix, "rmdir") == 0)
         http_reply_errno(rep, ENOTEMPTY, "not empty");
+    else if (strcmp(req->suffix, "unlink") == 0)
+        fake_dirs_reply(rep, true);
+    else if (strcmp(req->suffix, "rename") == 0)
+        fake_dirs_reply(rep, false);
     else if (strcmp(req->suffix, "mkdir") == 0 &&
              __atomic_fetch_add(&flaky_calls, 1, __ATOMIC_SEQ_CST) % 3 != 2)
         http_reply_error(rep, 503, "EAGAIN", "busy, try again");
@@ -681,7 +698,14 @@ static void test_master_client(void **state)
     assert_int_equal(master_getattr(mc, 9, &a), 0);
     assert_int_equal(a.ino, 9);
     assert_int_equal(master_lookup(mc, 1, "missing", &a), -ENOENT);
-    assert_int_equal(master_rmdir(mc, 1, "full"), -ENOTEMPTY);
+    assert_int_equal(master_rmdir(mc, 1, "full", NULL), -ENOTEMPTY);
+    struct dfs_changed_dirs dirs = {.n = 9};
+    assert_int_equal(master_unlink(mc, 1, "f", &dirs), 0);
+    assert_int_equal(dirs.n, 1);
+    assert_int_equal(dirs.attr[0].ino, 1);
+    assert_int_equal(dirs.attr[0].nlink, 3);
+    assert_int_equal(master_rename(mc, 1, "f", 1, "g", 0, &dirs), 0);
+    assert_int_equal(dirs.n, 0); /* an older master: nothing to keep */
     char longname[300];
     memset(longname, 'x', 256);
     longname[256] = '\0';
