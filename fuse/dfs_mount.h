@@ -29,6 +29,7 @@ struct dfs_mount {
     long retry_ms;
     bool writeback_cache;
     bool verify_strict; /* chunks read are checked by id, not checksum */
+    unsigned read_ahead_kb; /* asked of the kernel at INIT; 0: its own */
     struct chunk_cache *cache;
     struct node_cache *nodes;
     struct open_table *open;

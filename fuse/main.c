@@ -11,6 +11,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "mount_opts.h"
 #include "node_cache.h"
+#include "readahead.h"
 #include "open_table.h"
 #include "ops.h"
 #include "wire.h"
@@ -98,6 +100,7 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->retry_ms = o->retry_ms;
     m->writeback_cache = o->writeback_cache;
     m->verify_strict = o->verify_strict;
+    m->read_ahead_kb = o->read_ahead_kb;
     m->mc = master_client_new(http, o->master, o->retry_ms);
     m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
     m->open = open_table_new();
@@ -147,14 +150,30 @@ static int serve(struct fuse_session *se)
     return rc;
 }
 
+/* Larger kernel reads for sequential files (see readahead.h); a mount
+ * that may not set it (not root) keeps the kernel's 128 KiB.  where is
+ * the mountpoint resolved before mounting: resolving it now would ask
+ * our own file system, which does not answer until serve(). */
+static void set_read_ahead(const struct mount_opts *o, const char *where)
+{
+    char err[512];
+
+    if (o->read_ahead_kb == 0 || !where[0]) return;
+    if (readahead_set(where, o->read_ahead_kb, err, sizeof(err)) < 0)
+        log_info("read-ahead stays the kernel's: %s", err);
+}
+
 static int run(const struct mount_opts *o, struct dfs_mount *m)
 {
     struct fuse_session *se = session_new(o, m);
+    char where[PATH_MAX];
     int rc = 1;
 
     if (!se) return 1;
     if (fuse_set_signal_handlers(se) != 0) goto out_destroy;
+    if (!realpath(o->mountpoint, where)) where[0] = '\0';
     if (fuse_session_mount(se, o->mountpoint) != 0) goto out_signals;
+    set_read_ahead(o, where);
     /* mount(8) helpers are silent on success; in the background the log
      * goes to syslog, since fuse_daemonize points stderr at /dev/null. */
     fuse_daemonize(o->foreground);

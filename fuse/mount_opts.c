@@ -19,6 +19,7 @@ static long long opt_retry_ms;
 static long long opt_cache_mb;
 static bool opt_writeback_cache;
 static char *opt_verify;
+static long long opt_read_ahead_kb;
 
 static const struct config_option options[] = {
     {"secret_file", CONFIG_STRING, "/etc/dfs/secret", "FILE", "cluster secret",
@@ -34,6 +35,9 @@ static const struct config_option options[] = {
     {"cache_mb", CONFIG_INT, "256", "MB", "chunk read cache", &opt_cache_mb},
     {"writeback_cache", CONFIG_BOOL, "false", NULL, "kernel write-back cache",
      &opt_writeback_cache},
+    {"read_ahead_kb", CONFIG_INT, "1024", "KB",
+     "kernel read-ahead (and largest READ) of the mount, 0: the kernel's",
+     &opt_read_ahead_kb},
     {"verify", CONFIG_STRING, "fast", "fast|strict",
      "check chunks read by the servers' checksum, or always by their id",
      &opt_verify},
@@ -123,10 +127,13 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "need MASTER:PORT and MOUNTPOINT (see -h)");
         return -EINVAL;
     }
-    if (opt_retry_ms < 0 || opt_cache_mb < 0) {
-        snprintf(err, errlen, "retry_ms and cache_mb must be >= 0");
+    if (opt_retry_ms < 0 || opt_cache_mb < 0 || opt_read_ahead_kb < 0 ||
+        opt_read_ahead_kb > 1048576) {
+        snprintf(err, errlen, "retry_ms and cache_mb must be >= 0, "
+                              "read_ahead_kb 0..1048576");
         return -EINVAL;
     }
+    o->read_ahead_kb = (unsigned)opt_read_ahead_kb;
     o->secret_file = opt_secret_file;
     o->tls_ca = opt_tls_ca;
     o->retry_ms = (long)opt_retry_ms;

@@ -28,6 +28,7 @@ struct mount_opts {
     long cache_mb;
     bool writeback_cache;
     bool verify_strict; /* verify=strict: check every chunk by its id */
+    unsigned read_ahead_kb; /* 0: leave the kernel's */
     char fuse_opts[MOUNT_OPTS_FUSE_MAX]; /* comma list for libfuse */
 };
 

@@ -86,6 +86,9 @@ static void ops_init(void *userdata, struct fuse_conn_info *conn)
     else
         conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
     conn->max_write = OPS_MAX_WRITE;
+    /* The kernel keeps the smaller of this and the device's read-ahead,
+     * which main.c raised before INIT (readahead.h). */
+    if (m->read_ahead_kb) conn->max_readahead = m->read_ahead_kb * 1024;
     conn->max_background = 64;
     conn->congestion_threshold = 48;
     conn->time_gran = 1;
