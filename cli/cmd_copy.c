@@ -9,8 +9,9 @@
  * they become holes, which read back as zeros.
  *
  * get fetches the chunk map, then each chunk from its first replica whose
- * bytes hash to the id, and writes LOCAL.tmp, renamed over LOCAL at the
- * end so LOCAL is never half written.
+ * bytes pass the check, and writes LOCAL.tmp, renamed over LOCAL at the
+ * end so LOCAL is never half written; a LOCAL that is a device or a FIFO
+ * (/dev/null) is written in place instead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -384,12 +385,51 @@ static int get_map(struct cli *cli, const char *path, struct dfs_attr *attr,
     return rc < 0 ? cli_fail("%s: %s", path, strerror(-rc)) : CLI_EXIT_OK;
 }
 
+/* A destination that is not a regular file (a device such as /dev/null,
+ * a FIFO) is written in place, in order: renaming a temp file over it
+ * would replace the device with a file. */
+static int get_in_place(struct cli *cli, const char *path, const char *dest,
+                        const struct dfs_chunk_map *map)
+{
+    struct get_out o = {.stream = true};
+    int rc;
+
+    o.fd = open(dest, O_WRONLY | O_CLOEXEC);
+    if (o.fd < 0) return cli_fail("%s: %s", dest, strerror(errno));
+    rc = get_chunks(cli, path, map, &o);
+    if (close(o.fd) < 0 && rc == CLI_EXIT_OK)
+        rc = cli_fail("%s: %s", dest, strerror(errno));
+    return rc;
+}
+
+/* A regular file: written to DEST.tmp, renamed over DEST when whole. */
+static int get_to_file(struct cli *cli, const char *path, const char *dest,
+                       const struct dfs_attr *attr,
+                       const struct dfs_chunk_map *map)
+{
+    struct get_out o = {.stream = false};
+    char tmp[PATH_MAX + 8];
+    int rc;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", dest);
+    o.fd =
+        open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, attr->mode & 07777);
+    if (o.fd < 0) return cli_fail("%s: %s", tmp, strerror(errno));
+    rc = get_chunks(cli, path, map, &o);
+    if (close(o.fd) < 0 && rc == CLI_EXIT_OK)
+        rc = cli_fail("%s: %s", tmp, strerror(errno));
+    if (rc == CLI_EXIT_OK && rename(tmp, dest) < 0)
+        rc = cli_fail("%s: %s", dest, strerror(errno));
+    if (rc != CLI_EXIT_OK) unlink(tmp);
+    return rc;
+}
+
 int cmd_get(struct cli *cli, char **args)
 {
     const char *path = args[0], *local = args[1];
     struct dfs_chunk_map map = {0};
     struct get_out o = {.fd = 1, .stream = true};
-    char dest[PATH_MAX], tmp[PATH_MAX + 8], pbuf[PATH_MAX];
+    char dest[PATH_MAX], pbuf[PATH_MAX];
     struct dfs_attr attr;
     struct stat st;
     int rc = get_map(cli, path, &attr, &map);
@@ -406,19 +446,11 @@ int cmd_get(struct cli *cli, char **args)
         snprintf(dest, sizeof(dest), "%s/%s", local, basename(pbuf));
     else
         snprintf(dest, sizeof(dest), "%s", local);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", dest);
-    o.stream = false;
-    o.fd =
-        open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, attr.mode & 07777);
-    if (o.fd < 0)
-        rc = cli_fail("%s: %s", tmp, strerror(errno));
+    if (stat(dest, &st) == 0 && !S_ISREG(st.st_mode))
+        rc = S_ISDIR(st.st_mode) ? cli_fail("%s: is a directory", dest)
+                                 : get_in_place(cli, path, dest, &map);
     else
-        rc = get_chunks(cli, path, &map, &o);
-    if (o.fd >= 0 && close(o.fd) < 0 && rc == CLI_EXIT_OK)
-        rc = cli_fail("%s: %s", tmp, strerror(errno));
-    if (rc == CLI_EXIT_OK && rename(tmp, dest) < 0)
-        rc = cli_fail("%s: %s", dest, strerror(errno));
-    if (rc != CLI_EXIT_OK && o.fd >= 0) unlink(tmp);
+        rc = get_to_file(cli, path, dest, &attr, &map);
     meta_chunk_map_free(&map);
     return rc;
 }
