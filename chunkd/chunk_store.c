@@ -57,6 +57,7 @@
 /* A chunk renamed into place but not yet fsynced. */
 struct chunk_pending {
     char id[CHUNK_ID_STRLEN];
+    bool large; /* written back early; dropped from the cache once synced */
 };
 
 struct chunk_store {
@@ -129,7 +130,8 @@ static int chunk_store_sync_one(const struct chunk_store *s, const char *id)
     return rc;
 }
 
-static int chunk_store_add_pending(struct chunk_store *s, const char *id)
+static int chunk_store_add_pending(struct chunk_store *s, const char *id,
+                                   bool large)
 {
     int rc = 0;
 
@@ -145,10 +147,32 @@ static int chunk_store_add_pending(struct chunk_store *s, const char *id)
         s->pending_cap = ncap;
     }
     memcpy(s->pending[s->npending].id, id, CHUNK_ID_STRLEN);
+    s->pending[s->npending].large = large;
     s->npending++;
 out:
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+/* Drop behind writes (as HDFS datanodes can): a large chunk just made
+ * durable leaves the page cache, whose pages then serve the next writes.
+ * Keeping three replicas' worth of new data cached costs memory that
+ * readers of the mounts rarely need (they cache what they read), and on
+ * virtual machines every page the cache grows into is slow to touch the
+ * first time. */
+static void chunk_store_drop_cached(const struct chunk_store *s,
+                                    const struct chunk_pending *list, size_t n)
+{
+    char path[PATH_MAX];
+
+    for (size_t i = 0; i < n; i++) {
+        int fd;
+        if (!list[i].large) continue;
+        chunk_store_path(s, list[i].id, path);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) continue;
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        close(fd);
+    }
 }
 
 int chunk_store_flush_pending(struct chunk_store *s)
@@ -169,6 +193,8 @@ int chunk_store_flush_pending(struct chunk_store *s)
         rc = chunk_store_syncfs(s);
         if (rc < 0)
             log_error("syncfs for %zu chunks failed: %s", n, strerror(-rc));
+        else
+            chunk_store_drop_cached(s, list, n);
         n = 0; /* done, or failed as a whole */
     }
     for (size_t i = 0; i < n; i++) {
@@ -479,13 +505,16 @@ static int chunk_store_commit_existing(struct chunk_put *p, bool sync,
 /* Start writing a large chunk out now, without waiting: the batched sync
  * then finds it mostly on disk, and the disk stays busy at an even pace
  * instead of taking three replicas' worth of dirty pages at once.  Small
- * chunks are left to the batch, where they cost less together. */
-static void chunk_store_start_writeback(int fd)
+ * chunks are left to the batch, where they cost less together.  True for
+ * a large chunk (it is dropped from the cache once synced). */
+static bool chunk_store_start_writeback(int fd)
 {
     struct stat st;
 
-    if (fstat(fd, &st) == 0 && st.st_size >= CHUNK_STORE_WRITEBACK_MIN)
-        (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (fstat(fd, &st) < 0 || st.st_size < CHUNK_STORE_WRITEBACK_MIN)
+        return false;
+    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    return true;
 }
 
 /* Give the unnamed file fd the name path; never replaces (-EEXIST). */
@@ -546,11 +575,12 @@ static int chunk_store_commit_new(struct chunk_put *p, bool sync, bool *created)
 {
     struct chunk_store *s = p->store;
     char path[PATH_MAX];
+    bool large = false;
     int rc = 0;
 
     chunk_store_keep_check(p);
     if (sync && fsync(p->fd) < 0) rc = -errno;
-    if (!sync) chunk_store_start_writeback(p->fd);
+    if (!sync) large = chunk_store_start_writeback(p->fd);
     chunk_store_path(s, p->id, path);
     if (rc == 0) rc = chunk_store_place(p, path);
     /* Local file systems report write-back errors at fsync (ours or the
@@ -568,7 +598,7 @@ static int chunk_store_commit_new(struct chunk_put *p, bool sync, bool *created)
         chunk_layout_dir(s->chunks_dir, p->id, path);
         return fs_fsync_dir(path);
     }
-    return chunk_store_add_pending(s, p->id);
+    return chunk_store_add_pending(s, p->id, large);
 }
 
 int chunk_store_put_commit(struct chunk_put *p, bool sync, bool *created)
