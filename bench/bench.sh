@@ -9,9 +9,14 @@
 #                                                   creates >= 0.1 x local
 #   rsync -a /usr/include/                          dfs <= 8 x local time
 #
-# By default it starts its own cluster (tools/cluster up in a temporary
-# directory, which also builds dfs) and takes it down at the end. With
-# --mount DIR it uses an existing mount instead. Not a test: run it by hand.
+# This machine is noisy (the local disk's speed swings 2-5x between runs),
+# so everything is measured in --runs rounds (3 by default), local and dfs
+# side by side in each, and the table shows the median of each side; every
+# round's numbers are printed too. By default each round starts its own
+# fresh cluster (tools/cluster up in a temporary directory; the first also
+# builds dfs) and takes it down at the end, so no round finds the chunks
+# of an earlier one already stored. With --mount DIR it uses an existing
+# mount instead (one round by default). Not a test: run it by hand.
 # Exit status 1 when a floor is missed. Small-file creates end with `sync`
 # so the local side pays for durability too (dfs's close() has already
 # replicated the data).
@@ -27,16 +32,21 @@ MOUNT=""              # --mount: existing dfs mount
 WORK=""               # temporary directory: cluster, local dir, random data
 CLUSTER_DIR=""        # set when we started the cluster
 MISSED=0
+RUNS=""               # --runs: rounds of every measurement
+declare -A LOCAL_S DFS_S   # row key -> the seconds of each round
 
 usage() {
     cat <<EOF
-usage: bench/bench.sh [--quick] [--mount DIR] [--nodes N]
+usage: bench/bench.sh [--quick] [--runs N] [--mount DIR] [--nodes N]
 
 Compares dfs with a local directory on the same disk.
   --quick       64 MiB instead of 1 GiB, 500 small files, rsync of
                 /usr/include/linux only
-  --mount DIR   benchmark an existing dfs mount (default: start a cluster
-                with tools/cluster in a temporary directory)
+  --runs N      rounds of every measurement; the table shows medians
+                (default 3, or 1 with --mount)
+  --mount DIR   benchmark an existing dfs mount (default: start a fresh
+                cluster per round with tools/cluster in a temporary
+                directory)
   --nodes N     chunk servers of the cluster started (default 3)
 Environment: DFS_BUILD (build directory), TMPDIR (where the temporary
 directory and the local side go; keep it on the disk you mean to compare).
@@ -63,9 +73,7 @@ timed() {
 
 cleanup() {
     set +e
-    if [[ -n $CLUSTER_DIR ]]; then
-        "$ROOT/tools/cluster" down "$CLUSTER_DIR" >/dev/null 2>&1
-    fi
+    stop_cluster
     [[ -n $WORK ]] && rm -rf --one-file-system "$WORK"
 }
 
@@ -202,25 +210,73 @@ describe() {
         else printf "%.2f s", s }'
 }
 
-measure_row() {
-    local name=$1 fn=$2 kind=$3 floor=$4 l d
-    l=$($fn "$LOCAL_DIR" local)
-    d=$($fn "$MOUNT/bench" dfs)
-    row "$name" "$l" "$d" "$kind" "$floor"
+# median of the numbers given
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+        END { if (NR % 2) print v[(NR + 1) / 2]
+              else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# One round: every measurement on the local directory and on dfs, one
+# after the other, appending seconds to LOCAL_S / DFS_S by row key.
+measure_round() {
+    local key fn side dir t
+    for key in write read create stat sread delete rsync; do
+        case $key in
+        write) fn=seq_write ;; read) fn=cold_read ;;
+        create) fn=small_create ;; stat) fn=small_stat ;;
+        sread) fn=small_read ;; delete) fn=small_delete ;;
+        rsync) fn=rsync_tree ;;
+        esac
+        for side in local dfs; do
+            dir=$LOCAL_DIR
+            [[ $side == dfs ]] && dir=$MOUNT/bench
+            t=$($fn "$dir" "$side")
+            if [[ $side == local ]]; then
+                LOCAL_S[$key]+="$t "
+            else
+                DFS_S[$key]+="$t "
+            fi
+        done
+    done
+    rm -rf "$LOCAL_DIR/inc" "$LOCAL_DIR/seq" "${MOUNT:?}/bench/inc" \
+        "$MOUNT/bench/seq"
+}
+
+# print_row NAME KEY KIND FLOOR: the medians of KEY's rounds.
+print_row() {
+    local name=$1 key=$2
+    # shellcheck disable=SC2086  # one argument per round is wanted
+    row "$name" "$(median ${LOCAL_S[$key]})" "$(median ${DFS_S[$key]})" "$3" "$4"
+}
+
+print_rounds() {
+    local key
+    echo "$PROG: seconds per round (local | dfs):"
+    for key in write read create stat sread delete rsync; do
+        printf '  %-7s %s| %s\n' "$key" "${LOCAL_S[$key]}" "${DFS_S[$key]}"
+    done
 }
 
 # --- setup -------------------------------------------------------------------
 
 start_cluster() {
-    local nodes=$1
-    CLUSTER_DIR=$WORK/cluster
-    echo "$PROG: starting a cluster of $nodes chunk servers in $CLUSTER_DIR"
+    local nodes=$1 round=$2
+    CLUSTER_DIR=$WORK/cluster$round
+    echo "$PROG: round $round: a fresh cluster of $nodes chunk servers in $CLUSTER_DIR"
     "$ROOT/tools/cluster" up "$CLUSTER_DIR" -n "$nodes" >"$WORK/cluster.out" 2>&1 || {
         cat "$WORK/cluster.out" >&2
         die "tools/cluster up failed"
     }
     MOUNT=$CLUSTER_DIR/mnt
     export DFS_NO_BUILD=1   # built once above; remounts need no rebuild
+}
+
+stop_cluster() {
+    [[ -n $CLUSTER_DIR ]] || return 0
+    "$ROOT/tools/cluster" down "$CLUSTER_DIR" >/dev/null 2>&1
+    rm -rf --one-file-system "$CLUSTER_DIR"
+    CLUSTER_DIR=""
 }
 
 main() {
@@ -230,6 +286,7 @@ main() {
         --quick) SIZE_MB=64 NFILES=500 RSYNC_SRC=/usr/include/linux ;;
         --mount) MOUNT=${2:?--mount needs a directory}; shift ;;
         --nodes) nodes=${2:?--nodes needs a number}; shift ;;
+        --runs) RUNS=${2:?--runs needs a number}; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "$PROG: unknown option '$1'" >&2; exit 2 ;;
         esac
@@ -238,34 +295,44 @@ main() {
     [[ -z $MOUNT ]] || mountpoint -q "$MOUNT" || die "$MOUNT is not a mount point"
     [[ -d $RSYNC_SRC ]] || die "$RSYNC_SRC does not exist"
 
+    [[ -z $RUNS || $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive number"
+    local own=true round
+    [[ -n $MOUNT ]] && own=false
+    [[ -n $RUNS ]] || { $own && RUNS=3 || RUNS=1; }
+
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/dfs-bench.XXXXXX")
     trap cleanup EXIT
-    [[ -n $MOUNT ]] || start_cluster "$nodes"
     LOCAL_DIR=$WORK/local
-    mkdir -p "$LOCAL_DIR" "$MOUNT/bench"
-    [[ -z $(ls -A "$MOUNT/bench") ]] || die "$MOUNT/bench is not empty"
-
     echo "$PROG: preparing $SIZE_MB MiB of random data"
     head -c $((SIZE_MB * 1024 * 1024)) /dev/urandom >"$WORK/random"
     # Written back now: otherwise the first syncfs of a chunk server (they
     # share this disk) pays for flushing our own input file.
     sync
-    FILL=$(head -c 3100 /dev/urandom | base64 -w0)
-    FILL=${FILL:0:4088}   # + an 8-digit index = 4096 bytes per small file
+    for ((round = 1; round <= RUNS; round++)); do
+        $own && start_cluster "$nodes" "$round"
+        mkdir -p "$LOCAL_DIR" "$MOUNT/bench"
+        [[ -z $(ls -A "$MOUNT/bench") ]] || die "$MOUNT/bench is not empty"
+        # distinct small files in every round, so none is stored already
+        FILL=$(head -c 3100 /dev/urandom | base64 -w0)
+        FILL=${FILL:0:4088}   # + an 8-digit index = 4096 bytes per file
+        echo "$PROG: round $round of $RUNS: local $LOCAL_DIR, dfs $MOUNT/bench"
+        measure_round
+        rm -rf "${MOUNT:?}/bench" "$LOCAL_DIR"
+        $own && stop_cluster
+    done
 
-    echo "$PROG: local directory $LOCAL_DIR, dfs $MOUNT/bench"
-    printf '%-24s %14s %14s %8s  %s\n' test local dfs ratio floor
+    print_rounds
+    printf '%-24s %14s %14s %8s  %s\n' "median of $RUNS" local dfs ratio floor
     UNIT_MB=$SIZE_MB UNIT_N=0
-    measure_row "write ${SIZE_MB} MiB" seq_write rate 0.25
-    measure_row "cold read ${SIZE_MB} MiB" cold_read rate 0.5
+    print_row "write ${SIZE_MB} MiB" write rate 0.25
+    print_row "cold read ${SIZE_MB} MiB" read rate 0.5
     UNIT_MB=0 UNIT_N=$NFILES
-    measure_row "create $NFILES x 4 KiB" small_create rate 0.1
-    measure_row "stat $NFILES" small_stat rate -
-    measure_row "read $NFILES" small_read rate -
-    measure_row "delete $NFILES" small_delete rate -
+    print_row "create $NFILES x 4 KiB" create rate 0.1
+    print_row "stat $NFILES" stat rate -
+    print_row "read $NFILES" sread rate -
+    print_row "delete $NFILES" delete rate -
     UNIT_MB=0 UNIT_N=0
-    measure_row "rsync -a ${RSYNC_SRC#/usr/}" rsync_tree time 8
-    rm -rf "${MOUNT:?}/bench"
+    print_row "rsync -a ${RSYNC_SRC#/usr/}" rsync time 8
 
     if ((MISSED)); then
         echo "$PROG: some floors were missed"
