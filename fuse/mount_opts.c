@@ -32,7 +32,7 @@ static const struct config_option options[] = {
      &opt_entry_timeout},
     {"retry_ms", CONFIG_INT, "30000", "MS",
      "retry a failed request this long, then EIO", &opt_retry_ms},
-    {"cache_mb", CONFIG_INT, "256", "MB", "chunk read cache", &opt_cache_mb},
+    {"cache_mb", CONFIG_INT, "64", "MB", "chunk read cache", &opt_cache_mb},
     {"writeback_cache", CONFIG_BOOL, "false", NULL, "kernel write-back cache",
      &opt_writeback_cache},
     {"read_ahead_kb", CONFIG_INT, "1024", "KB",

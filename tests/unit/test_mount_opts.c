@@ -27,7 +27,7 @@ static void test_defaults(void **state)
     assert_string_equal(o.mountpoint, "/mnt");
     assert_string_equal(o.secret_file, "/etc/dfs/secret");
     assert_int_equal(o.retry_ms, 30000);
-    assert_int_equal(o.cache_mb, 256);
+    assert_int_equal(o.cache_mb, 64);
     assert_true(o.attr_timeout == 1.0);
     assert_false(o.writeback_cache);
     assert_false(o.foreground);
