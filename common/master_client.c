@@ -389,6 +389,7 @@ int master_unlink(struct master_client *mc, uint64_t parent, const char *name,
                   struct dfs_changed_dirs *dirs)
 {
     int rc = check_name(name);
+    if (dirs) dirs->n = 0;
     return rc < 0 ? rc
                   : mc_fs_dirs(mc, "unlink", req_entry(parent, name), dirs);
 }
@@ -397,6 +398,7 @@ int master_rmdir(struct master_client *mc, uint64_t parent, const char *name,
                  struct dfs_changed_dirs *dirs)
 {
     int rc = check_name(name);
+    if (dirs) dirs->n = 0;
     return rc < 0 ? rc : mc_fs_dirs(mc, "rmdir", req_entry(parent, name), dirs);
 }
 
@@ -405,6 +407,7 @@ int master_rename(struct master_client *mc, uint64_t parent, const char *name,
                   struct dfs_changed_dirs *dirs)
 {
     int rc = check_name(name);
+    if (dirs) dirs->n = 0;
     if (rc == 0) rc = check_name(newname);
     if (rc < 0) return rc;
     json_object *o = req_entry(parent, name);

@@ -288,24 +288,27 @@ static void attrs_changed(struct dfs_mount *m,
         attr_cache_put(m->attrs, &dirs->attr[i]);
 }
 
-void ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+/* unlink (dir false) or rmdir (dir true) */
+static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
+                        bool dir)
 {
     struct dfs_mount *m = ops_mount(req);
-    struct dfs_changed_dirs dirs;
-    int rc = master_unlink(m->mc, parent, name, &dirs);
+    struct dfs_changed_dirs dirs = {.n = 0};
+    int rc = dir ? master_rmdir(m->mc, parent, name, &dirs)
+                 : master_unlink(m->mc, parent, name, &dirs);
     attrs_changed(m, &dirs);
     dirs_removed(m, parent, name, rc);
     fuse_reply_err(req, -rc);
 }
 
+void ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    remove_name(req, parent, name, false);
+}
+
 void ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-    struct dfs_mount *m = ops_mount(req);
-    struct dfs_changed_dirs dirs;
-    int rc = master_rmdir(m->mc, parent, name, &dirs);
-    attrs_changed(m, &dirs);
-    dirs_removed(m, parent, name, rc);
-    fuse_reply_err(req, -rc);
+    remove_name(req, parent, name, true);
 }
 
 /* An exchange leaves both names in place.  A failed rename other than
@@ -333,7 +336,7 @@ void ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
                 fuse_ino_t newparent, const char *newname, unsigned flags)
 {
     struct dfs_mount *m = ops_mount(req);
-    struct dfs_changed_dirs dirs;
+    struct dfs_changed_dirs dirs = {.n = 0};
     int rc =
         master_rename(m->mc, parent, name, newparent, newname, flags, &dirs);
     attrs_changed(m, &dirs);

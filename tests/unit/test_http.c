@@ -710,6 +710,9 @@ static void test_master_client(void **state)
     memset(longname, 'x', 256);
     longname[256] = '\0';
     assert_int_equal(master_lookup(mc, 1, longname, &a), -ENAMETOOLONG);
+    struct dfs_changed_dirs none = {.n = 9};
+    assert_int_equal(master_unlink(mc, 1, longname, &none), -ENAMETOOLONG);
+    assert_int_equal(none.n, 0); /* refused before asking: nothing to keep */
     /* two 503s, then success: retried within the window */
     flaky_calls = 0;
     assert_int_equal(master_mkdir(mc, 1, "d", 0755, 0, 0, &a), 0);
