@@ -127,10 +127,13 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "need MASTER:PORT and MOUNTPOINT (see -h)");
         return -EINVAL;
     }
-    if (opt_retry_ms < 0 || opt_cache_mb < 0 || opt_read_ahead_kb < 0 ||
-        opt_read_ahead_kb > 1048576) {
-        snprintf(err, errlen, "retry_ms and cache_mb must be >= 0, "
-                              "read_ahead_kb 0..1048576");
+    if (opt_retry_ms < 0 || opt_cache_mb < 0) {
+        snprintf(err, errlen, "retry_ms and cache_mb must be >= 0");
+        return -EINVAL;
+    }
+    if (opt_read_ahead_kb < 0 || opt_read_ahead_kb > 1048576) {
+        snprintf(err, errlen, "bad read_ahead_kb %lld (0 to 1048576)",
+                 opt_read_ahead_kb);
         return -EINVAL;
     }
     o->read_ahead_kb = (unsigned)opt_read_ahead_kb;

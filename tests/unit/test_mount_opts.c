@@ -30,6 +30,8 @@ static void test_defaults(void **state)
     assert_int_equal(o.cache_mb, 64);
     assert_true(o.attr_timeout == 1.0);
     assert_false(o.writeback_cache);
+    assert_false(o.verify_strict);
+    assert_int_equal(o.read_ahead_kb, 1024);
     assert_false(o.foreground);
     assert_string_equal(o.fuse_opts, "");
     mount_opts_free(&o);
@@ -42,7 +44,8 @@ static void test_o_keys(void **state)
                     "/m",
                     "-o",
                     "_netdev,secret_file=/s,allow_other,x-systemd.automount,"
-                    "attr_timeout=0.5,writeback_cache,nofail,ro",
+                    "attr_timeout=0.5,writeback_cache,nofail,ro,"
+                    "verify=strict,read_ahead_kb=0",
                     "-d",
                     "-oretry_ms=100"};
     struct mount_opts o;
@@ -57,6 +60,8 @@ static void test_o_keys(void **state)
     assert_true(o.debug && o.foreground);
     assert_int_equal(o.retry_ms, 100);
     assert_string_equal(o.fuse_opts, "allow_other,ro");
+    assert_true(o.verify_strict);
+    assert_int_equal(o.read_ahead_kb, 0);
     mount_opts_free(&o);
 }
 
@@ -66,6 +71,8 @@ static void test_errors(void **state)
     char *badflag[] = {"mount.dfs", "h:1", "/m", "-x"};
     char *badnum[] = {"mount.dfs", "h:1", "/m", "-o", "retry_ms=abc"};
     char *badtime[] = {"mount.dfs", "h:1", "/m", "-o", "entry_timeout=-1"};
+    char *badverify[] = {"mount.dfs", "h:1", "/m", "-o", "verify=maybe"};
+    char *badra[] = {"mount.dfs", "h:1", "/m", "-o", "read_ahead_kb=-4"};
     struct mount_opts o;
     char err[256];
 
@@ -81,6 +88,13 @@ static void test_errors(void **state)
     assert_int_equal(
         mount_opts_parse(ARGC(badtime), badtime, &o, err, sizeof(err)),
         -EINVAL);
+    assert_int_equal(
+        mount_opts_parse(ARGC(badverify), badverify, &o, err, sizeof(err)),
+        -EINVAL);
+    assert_non_null(strstr(err, "verify 'maybe'"));
+    assert_int_equal(mount_opts_parse(ARGC(badra), badra, &o, err, sizeof(err)),
+                     -EINVAL);
+    assert_non_null(strstr(err, "read_ahead_kb"));
     mount_opts_free(&o);
 }
 
