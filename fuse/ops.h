@@ -34,6 +34,13 @@ void ops_reply_attr(fuse_req_t req, const struct dfs_attr *a);
 /* Tell the dir cache how a master call that adds name to dir ended. */
 void ops_dirs_added(struct dfs_mount *m, uint64_t dir, const char *name,
                     int rc);
+/* The last handle of a file hidden by unlink-while-open went: remove
+ * its hidden name (ops_ns.c). */
+struct open_hidden;
+struct dfs_file;
+void ops_unlink_hidden(struct dfs_mount *m, const struct open_hidden *h);
+/* Forget handle fh (release, or an open the kernel gave up on). */
+void ops_handle_gone(struct dfs_mount *m, struct dfs_file *fh);
 void ops_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void ops_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,

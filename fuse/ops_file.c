@@ -23,6 +23,14 @@ static struct dfs_file *fh_of(struct fuse_file_info *fi)
     return (struct dfs_file *)(uintptr_t)fi->fh;
 }
 
+void ops_handle_gone(struct dfs_mount *m, struct dfs_file *fh)
+{
+    struct open_hidden h;
+
+    if (open_table_remove(m->open, fh, &h)) ops_unlink_hidden(m, &h);
+    fh_free(fh);
+}
+
 static void attach(struct dfs_mount *m, struct dfs_file *fh,
                    struct fuse_file_info *fi)
 {
@@ -40,11 +48,8 @@ void ops_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     attach(m, fh, fi);
-    if (fuse_reply_open(req, fi) != 0) {
-        /* The opener was interrupted: no release will come. */
-        open_table_remove(m->open, fh);
-        fh_free(fh);
-    }
+    if (fuse_reply_open(req, fi) != 0) /* interrupted: no release comes */
+        ops_handle_gone(m, fh);
 }
 
 /* Whether the caller may open the file a with these flags.  The kernel
@@ -119,10 +124,7 @@ void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name,
         attr_cache_dir_added(m->attrs, parent, a.ctime_ns, 0);
     }
     ops_fill_entry(m, &a, &e);
-    if (fuse_reply_create(req, &e, fi) != 0) {
-        open_table_remove(m->open, fh);
-        fh_free(fh);
-    }
+    if (fuse_reply_create(req, &e, fi) != 0) ops_handle_gone(m, fh);
 }
 
 void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -179,7 +181,6 @@ void ops_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     int rc = fh_flush(fh, false);
 
     (void)ino;
-    open_table_remove(m->open, fh);
-    fh_free(fh);
+    ops_handle_gone(m, fh);
     fuse_reply_err(req, -rc);
 }

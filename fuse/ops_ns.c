@@ -20,9 +20,12 @@
 #include <errno.h>
 #include <linux/fs.h>
 #include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "attr_cache.h"
 #include "dir_cache.h"
+#include "log.h"
 #include "open_table.h"
 #include "truncate.h"
 
@@ -288,14 +291,63 @@ static void attrs_changed(struct dfs_mount *m,
         attr_cache_put(m->attrs, &dirs->attr[i]);
 }
 
+/* A file that loses its last name while open here must still read and
+ * write through its open descriptors until they close (tmpfile(3) relies
+ * on it); the master would delete it at once.  So, as NFS clients do,
+ * such an unlink renames it to a hidden name, removed at the last close.
+ * True with *rc = 0 when it did; false: unlink as usual (also when the
+ * rename failed, so unlink's own error is what the caller sees). */
+static bool hide_if_open(struct dfs_mount *m, uint64_t parent,
+                         const char *name, int *rc)
+{
+    struct dfs_changed_dirs dirs = {.n = 0};
+    struct open_hidden h = {.parent = parent};
+    struct dfs_attr a;
+
+    if (open_table_empty(m->open) ||
+        master_lookup(m->mc, parent, name, &a) < 0 || !S_ISREG(a.mode) ||
+        a.nlink > 1 || !open_table_has(m->open, a.ino))
+        return false;
+    snprintf(h.name, sizeof(h.name), ".dfs-unlinked-%llx-%08lx",
+             (unsigned long long)a.ino, random());
+    *rc = master_rename(m->mc, parent, name, parent, h.name,
+                        RENAME_NOREPLACE, &dirs);
+    attrs_changed(m, &dirs);
+    if (*rc < 0) {
+        dir_cache_forget(m->dirs, parent);
+        return false;
+    }
+    dirs_removed(m, parent, name, 0);
+    dir_cache_added(m->dirs, parent, h.name);
+    /* closed meanwhile: nobody will come back for the hidden name */
+    if (!open_table_hide(m->open, a.ino, &h)) ops_unlink_hidden(m, &h);
+    return true;
+}
+
+void ops_unlink_hidden(struct dfs_mount *m, const struct open_hidden *h)
+{
+    struct dfs_changed_dirs dirs = {.n = 0};
+    int rc = master_unlink(m->mc, h->parent, h->name, &dirs);
+
+    attrs_changed(m, &dirs);
+    dirs_removed(m, h->parent, h->name, rc);
+    if (rc < 0 && rc != -ENOENT)
+        log_error("cannot remove %s (a file unlinked while open): %s",
+                  h->name, strerror(-rc));
+}
+
 /* unlink (dir false) or rmdir (dir true) */
 static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
                         bool dir)
 {
     struct dfs_mount *m = ops_mount(req);
     struct dfs_changed_dirs dirs = {.n = 0};
-    int rc = dir ? master_rmdir(m->mc, parent, name, &dirs)
-                 : master_unlink(m->mc, parent, name, &dirs);
+    int rc;
+
+    if (!dir && hide_if_open(m, parent, name, &rc))
+        return (void)fuse_reply_err(req, -rc);
+    rc = dir ? master_rmdir(m->mc, parent, name, &dirs)
+             : master_unlink(m->mc, parent, name, &dirs);
     attrs_changed(m, &dirs);
     dirs_removed(m, parent, name, rc);
     fuse_reply_err(req, -rc);
