@@ -179,27 +179,24 @@ row() {
     local name=$1 l=$2 d=$3 kind=$4 floor=$5 ratio verdict=""
     if [[ $kind == rate ]]; then
         ratio=$(awk -v l="$l" -v d="$d" 'BEGIN { printf "%.2f", (d > 0 ? l / d : 0) }')
-        if [[ $floor != - ]]; then
-            if awk -v r="$ratio" -v f="$floor" 'BEGIN { exit !(r >= f) }'; then
-                verdict="ok (>= $floor)"
-            else
-                verdict="MISSED (>= $floor)"
-                MISSED=1
-            fi
-        fi
+        [[ $floor == - ]] || verdict=$(judge "$ratio" ">=" "$floor" "")
     else
         ratio=$(awk -v l="$l" -v d="$d" 'BEGIN { printf "%.2fx", (l > 0 ? d / l : 0) }')
-        if [[ $floor != - ]]; then
-            if awk -v r="${ratio%x}" -v f="$floor" 'BEGIN { exit !(r <= f) }'; then
-                verdict="ok (<= ${floor}x)"
-            else
-                verdict="MISSED (<= ${floor}x)"
-                MISSED=1
-            fi
-        fi
+        [[ $floor == - ]] || verdict=$(judge "${ratio%x}" "<=" "$floor" x)
     fi
+    [[ $verdict == MISSED* ]] && MISSED=1
     printf '%-24s %14s %14s %8s  %s\n' "$name" "$(describe "$l")" "$(describe "$d")" \
         "$ratio" "$verdict"
+}
+
+# judge RATIO OP FLOOR SUFFIX: "ok (OP FLOORSUFFIX)" or "MISSED (...)".
+judge() {
+    if awk -v r="$1" -v f="$3" -v op="$2" \
+        'BEGIN { exit !(op == ">=" ? r >= f : r <= f) }'; then
+        echo "ok ($2 $3$4)"
+    else
+        echo "MISSED ($2 $3$4)"
+    fi
 }
 
 # Time in seconds, plus the throughput or rate of the row being printed.
