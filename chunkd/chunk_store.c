@@ -79,6 +79,7 @@ struct chunk_put {
     bool exists;       /* already stored: hash only, write nothing */
     int fd;            /* temp file, -1 when exists */
     int err;           /* first write error */
+    uint64_t len;      /* bytes received so far */
     char tmp[PATH_MAX]; /* named temp file; "" for an O_TMPFILE one */
 };
 
@@ -462,6 +463,7 @@ int chunk_store_put_write(struct chunk_put *p, const void *data, size_t len)
     chunk_hasher_update(&p->hasher, data, len);
     if (p->checker) chunk_checker_update(p->checker, data, len);
     if (p->fd >= 0) p->err = fs_write_all(p->fd, data, len);
+    p->len += len;
     return p->err;
 }
 
@@ -507,13 +509,10 @@ static int chunk_store_commit_existing(struct chunk_put *p, bool sync,
  * instead of taking three replicas' worth of dirty pages at once.  Small
  * chunks are left to the batch, where they cost less together.  True for
  * a large chunk (it is dropped from the cache once synced). */
-static bool chunk_store_start_writeback(int fd)
+static bool chunk_store_start_writeback(const struct chunk_put *p)
 {
-    struct stat st;
-
-    if (fstat(fd, &st) < 0 || st.st_size < CHUNK_STORE_WRITEBACK_MIN)
-        return false;
-    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (p->len < CHUNK_STORE_WRITEBACK_MIN) return false;
+    (void)sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     return true;
 }
 
@@ -580,7 +579,7 @@ static int chunk_store_commit_new(struct chunk_put *p, bool sync, bool *created)
 
     chunk_store_keep_check(p);
     if (sync && fsync(p->fd) < 0) rc = -errno;
-    if (!sync) large = chunk_store_start_writeback(p->fd);
+    if (!sync) large = chunk_store_start_writeback(p);
     chunk_store_path(s, p->id, path);
     if (rc == 0) rc = chunk_store_place(p, path);
     /* Local file systems report write-back errors at fsync (ours or the

@@ -181,7 +181,7 @@ static int mc_fs_dirs(struct master_client *mc, const char *op,
     char why[256];
     int rc = mc_fs(mc, op, req, &reply);
 
-    if (dirs) dirs->n = 0;
+    /* dirs->n is 0 already: the callers clear it before asking */
     if (rc < 0 || !dirs) {
         json_object_put(reply);
         return rc;

@@ -10,41 +10,6 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
-MNT2=""      # the second mount
-MNT2_PID=""
-
-mount_second() {
-    local i
-    MNT2=$DIR/mnt2
-    mkdir -p "$MNT2"
-    step "second mount of the same cluster at $MNT2"
-    "$MOUNT_BIN" "$(cat "$DIR/master.addr")" "$MNT2" \
-        -o "secret_file=$DIR/secret" -f </dev/null >>"$DIR/mount2.log" 2>&1 &
-    MNT2_PID=$!
-    for ((i = 0; i < 100; i++)); do
-        pid_alive "$MNT2_PID" || fail "second mount.dfs exited (see mount2.log)"
-        mountpoint -q "$MNT2" && return 0
-        sleep 0.1
-    done
-    fail "second mount not ready within 10 s"
-}
-
-unmount_second() {
-    [[ -n $MNT2 ]] || return 0
-    if mountpoint -q "$MNT2" 2>/dev/null; then
-        fusermount3 -u "$MNT2" 2>/dev/null || fusermount3 -u -z "$MNT2" || true
-    fi
-    if [[ -n $MNT2_PID ]]; then
-        local i
-        for ((i = 0; i < 50; i++)); do
-            pid_alive "$MNT2_PID" || break
-            sleep 0.1
-        done
-        if pid_alive "$MNT2_PID"; then kill "$MNT2_PID" 2>/dev/null || true; fi
-    fi
-    MNT2=""
-}
-
 # assert_absent PATH: stat must say "No such file or directory".
 assert_absent() {
     local out

@@ -11,9 +11,6 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
-MNT2=""
-MNT2_PID=""
-
 # The data files of chunk ID over the three servers.
 copies_of() {
     local k
@@ -45,13 +42,6 @@ check_mount() {
     fi
     grep -q "Input/output error" "$LOCAL/err0" ||
         fail "$what: expected EIO for chunk 0, got: $(cat "$LOCAL/err0")"
-}
-
-unmount_second() {
-    [[ -n $MNT2 ]] || return 0
-    mountpoint -q "$MNT2" 2>/dev/null && fusermount3 -u "$MNT2"
-    [[ -n $MNT2_PID ]] && wait "$MNT2_PID" 2>/dev/null
-    MNT2=""
 }
 
 it_begin
@@ -88,18 +78,7 @@ check_mount "$MNT" "verify=fast"
 grep -q "chunk ${ids[0]:0:12} from .*not the chunk id" "$DIR/mount.log" ||
     fail "mount.log does not name the corrupt copies of chunk ${ids[0]:0:12}"
 
-step "a second mount with -o verify=strict"
-MNT2=$DIR/mnt2
-mkdir -p "$MNT2"
-"$MOUNT_BIN" "$(cat "$DIR/master.addr")" "$MNT2" \
-    -o "secret_file=$DIR/secret,verify=strict" -f >"$DIR/mount2.log" 2>&1 &
-MNT2_PID=$!
-for ((i = 0; i < 100; i++)); do
-    mountpoint -q "$MNT2" && break
-    pid_alive "$MNT2_PID" || fail "mount.dfs -o verify=strict exited: $(cat "$DIR/mount2.log")"
-    sleep 0.1
-done
-mountpoint -q "$MNT2" || fail "mount with verify=strict not ready in 10 s"
+mount_second verify=strict
 check_mount "$MNT2" "verify=strict"
 unmount_second
 
