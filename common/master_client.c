@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "errname.h"
 #include "json_util.h"
 #include "log.h"
 #include "wire.h"
@@ -35,6 +36,7 @@ struct master_client {
     long retry_ms;
     pthread_mutex_t lock;
     int64_t last_warn_ms; /* rate-limits the "giving up" line */
+    struct master_piggyback piggyback;
 };
 
 static int64_t now_ms(void)
@@ -134,15 +136,54 @@ static int mc_call(struct master_client *mc, const char *method,
     return -EIO;
 }
 
-/* POST DFS_PATH_FS op; req is consumed. */
-static int mc_fs(struct master_client *mc, const char *op, json_object *req,
-                 json_object **reply)
+/* POST DFS_PATH_FS op, alone; req is consumed. */
+static int mc_fs_alone(struct master_client *mc, const char *op,
+                       json_object *req, json_object **reply)
 {
     char path[64];
     snprintf(path, sizeof(path), "%s%s", DFS_PATH_FS, op);
     int rc = mc_call(mc, "POST", path, req, reply);
     json_object_put(req);
     return rc;
+}
+
+/* op with the piggybacked ops ahead of it in one batch.  If the batch
+ * does not go through, the op goes alone (the piggyback owner resends
+ * its own ops). */
+static int mc_fs_behind(struct master_client *mc, const char *op,
+                        json_object *req, json_object **reply,
+                        json_object *ahead)
+{
+    const struct master_piggyback *pb = &mc->piggyback;
+    size_t n = json_object_array_length(ahead);
+    json_object *results, *last;
+    int rc;
+
+    json_object_object_add(req, K_OP, json_object_new_string(op));
+    json_object_array_add(ahead, json_object_get(req));
+    rc = master_batch(mc, ahead, &results);
+    if (rc < 0) {
+        pb->done(pb->arg, NULL, rc);
+        json_object_object_del(req, K_OP);
+        return rc == -ENOSYS ? mc_fs_alone(mc, op, req, reply) : rc;
+    }
+    json_object_put(req);
+    pb->done(pb->arg, results, 0);
+    last = json_object_array_get_idx(results, n);
+    rc = master_batch_errno(last);
+    *reply = rc == 0 ? json_object_get(last) : NULL;
+    json_object_put(results);
+    return rc;
+}
+
+/* POST DFS_PATH_FS op; req is consumed. */
+static int mc_fs(struct master_client *mc, const char *op, json_object *req,
+                 json_object **reply)
+{
+    json_object *ahead =
+        mc->piggyback.take ? mc->piggyback.take(mc->piggyback.arg) : NULL;
+    return ahead ? mc_fs_behind(mc, op, req, reply, ahead)
+                 : mc_fs_alone(mc, op, req, reply);
 }
 
 /* A reply we cannot decode is the master's fault: -EIO, logged. */
@@ -303,8 +344,7 @@ int master_getattr(struct master_client *mc, uint64_t ino, struct dfs_attr *out)
     return mc_fs_attr(mc, "getattr", req_ino(ino), out);
 }
 
-int master_setattr(struct master_client *mc, uint64_t ino,
-                   const struct dfs_setattr *set, struct dfs_attr *out)
+static json_object *req_setattr(uint64_t ino, const struct dfs_setattr *set)
 {
     json_object *o = req_ino(ino);
     json_add_u64(o, K_SET, set->set);
@@ -314,7 +354,20 @@ int master_setattr(struct master_client *mc, uint64_t ino,
     if (set->set & DFS_SET_SIZE) json_add_u64(o, K_SIZE, set->size);
     if (set->set & DFS_SET_ATIME) json_add_i64(o, K_ATIME, set->atime_ns);
     if (set->set & DFS_SET_MTIME) json_add_i64(o, K_MTIME, set->mtime_ns);
-    return mc_fs_attr(mc, "setattr", o, out);
+    return o;
+}
+
+int master_setattr(struct master_client *mc, uint64_t ino,
+                   const struct dfs_setattr *set, struct dfs_attr *out)
+{
+    return mc_fs_attr(mc, "setattr", req_setattr(ino, set), out);
+}
+
+json_object *master_setattr_op(uint64_t ino, const struct dfs_setattr *set)
+{
+    json_object *o = req_setattr(ino, set);
+    json_object_object_add(o, K_OP, json_object_new_string("setattr"));
+    return o;
 }
 
 int master_mknod(struct master_client *mc, uint64_t parent, const char *name,
@@ -491,4 +544,45 @@ int master_commit(struct master_client *mc, uint64_t ino, uint64_t size,
         json_object_array_add(arr, meta_chunk_ref_to_json(&chunks[i]));
     json_object_object_add(o, K_CHUNKS, arr);
     return mc_fs_attr(mc, "commit", o, out);
+}
+
+/* ---- batches ------------------------------------------------------------- */
+
+void master_client_set_piggyback(struct master_client *mc,
+                                 const struct master_piggyback *pb)
+{
+    mc->piggyback = *pb;
+}
+
+int master_batch(struct master_client *mc, json_object *ops,
+                 json_object **results)
+{
+    size_t n = json_object_array_length(ops);
+    json_object *req = json_object_new_object(), *reply, *arr;
+    int rc;
+
+    *results = NULL;
+    json_object_object_add(req, K_OPS, ops);
+    rc = mc_fs_alone(mc, "batch", req, &reply);
+    /* An older master has no such op: 404 with ENOENT. */
+    if (rc == -ENOENT) return -ENOSYS;
+    if (rc < 0) return rc;
+    if (!json_object_object_get_ex(reply, K_RESULTS, &arr) ||
+        !json_object_is_type(arr, json_type_array) ||
+        json_object_array_length(arr) != n) {
+        json_object_put(reply);
+        return mc_bad_reply(mc, "batch", "not one result per op");
+    }
+    *results = json_object_get(arr);
+    json_object_put(reply);
+    return 0;
+}
+
+int master_batch_errno(json_object *result)
+{
+    json_object *v;
+
+    if (!json_object_is_type(result, json_type_object)) return -EIO;
+    if (!json_object_object_get_ex(result, K_ERROR, &v)) return 0;
+    return -errname_to_errno(json_object_get_string(v));
 }

@@ -111,4 +111,35 @@ int master_statfs(struct master_client *mc, struct dfs_statfs *out);
 /* The raw status document (for dfs status). */
 int master_status(struct master_client *mc, json_object **out);
 
+/* ---- batches ---- */
+
+/* Several ops in one round trip (POST /v1/fs/batch), applied by the
+ * master in order, each on its own.  ops is an array of objects
+ * {"op": "setattr", ...the op's fields} and is consumed.  0 and *results
+ * (caller puts): one reply or error object per op; -ENOSYS from a master
+ * without batches; else -errno as for any call. */
+int master_batch(struct master_client *mc, json_object *ops,
+                 json_object **results);
+/* One result of a batch: 0, or -errno from its error object. */
+int master_batch_errno(json_object *result);
+/* The {"op": "setattr", ...} object of one batch op. */
+json_object *master_setattr_op(uint64_t ino, const struct dfs_setattr *set);
+
+/* Changes the caller has already answered for (mount.dfs's attribute
+ * changes, fuse/setattr_behind.h) ride to the master ahead of the next
+ * call of this client, in the same round trip.  Before every call,
+ * take(arg) returns the queued ops as an array for master_batch
+ * (ownership passes), or NULL when there are none; done(arg, results,
+ * rc) then always follows, with the array of their results in order
+ * (borrowed), or NULL and the error when the batch did not go through;
+ * the ops are then the caller's to send again. */
+struct master_piggyback {
+    json_object *(*take)(void *arg);
+    void (*done)(void *arg, json_object *results, int rc);
+    void *arg;
+};
+/* Set before the client is shared between threads. */
+void master_client_set_piggyback(struct master_client *mc,
+                                 const struct master_piggyback *pb);
+
 #endif

@@ -86,6 +86,8 @@
 #define K_ALIVE "alive"
 #define K_COMMANDS "commands"
 #define K_OP "op"
+#define K_OPS "ops"         /* batch: the ops, each {"op": name, ...} */
+#define K_RESULTS "results" /* batch: each op's reply or error object */
 #define K_FROM "from"
 #define K_TOTAL "total"
 #define K_AVAIL "avail"
@@ -117,6 +119,8 @@
 #define DFS_NAME_MAX 255
 #define DFS_SYMLINK_MAX 4095
 #define DFS_READDIR_LIMIT_MAX 1024
+/* ops in one POST /v1/fs/batch */
+#define DFS_BATCH_MAX 256
 
 /* HTTP header carrying the request signature (see auth.h). */
 #define DFS_AUTH_HEADER "X-Dfs-Auth"

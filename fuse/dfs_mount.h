@@ -30,11 +30,16 @@ struct dfs_mount {
     bool writeback_cache;
     bool verify_strict; /* chunks read are checked by id, not checksum */
     unsigned read_ahead_kb; /* asked of the kernel at INIT; 0: its own */
+    long setattr_delay_ms;
     struct chunk_cache *cache;
     struct node_cache *nodes;
     struct open_table *open;
     struct attr_cache *attrs;
     struct dir_cache *dirs; /* names of directories known whole */
+    /* attribute changes answered, on their way to the master (NULL until
+     * the session runs); behind_mc is the client its thread sends with */
+    struct setattr_behind *behind;
+    struct master_client *behind_mc;
     int prefetches; /* background fetches running (atomic) */
 };
 

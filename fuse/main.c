@@ -25,6 +25,7 @@
 #include "mount_opts.h"
 #include "node_cache.h"
 #include "readahead.h"
+#include "setattr_behind.h"
 #include "open_table.h"
 #include "ops.h"
 #include "wire.h"
@@ -84,6 +85,7 @@ static void mount_state_free(struct dfs_mount *m)
     dir_cache_free(m->dirs);
     node_cache_free(m->nodes);
     chunk_cache_free(m->cache);
+    master_client_free(m->behind_mc);
     master_client_free(m->mc);
 }
 
@@ -101,13 +103,15 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->writeback_cache = o->writeback_cache;
     m->verify_strict = o->verify_strict;
     m->read_ahead_kb = o->read_ahead_kb;
+    m->setattr_delay_ms = o->setattr_delay_ms;
     m->mc = master_client_new(http, o->master, o->retry_ms);
+    m->behind_mc = master_client_new(http, o->master, o->retry_ms);
     m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
     m->open = open_table_new();
     m->attrs = attr_cache_new(o->attr_timeout);
     m->dirs = dir_cache_new(o->entry_timeout);
     m->nodes = m->mc ? node_cache_new(m->mc, NODE_CACHE_TTL_MS) : NULL;
-    if (!m->mc || !m->cache || !m->open || !m->attrs || !m->dirs ||
+    if (!m->mc || !m->behind_mc || !m->cache || !m->open || !m->attrs || !m->dirs ||
         !m->nodes) {
         mount_state_free(m);
         return -ENOMEM;
@@ -163,6 +167,28 @@ static void set_read_ahead(const struct mount_opts *o, const char *where)
         log_info("read-ahead stays the kernel's: %s", err);
 }
 
+/* The queue of answered attribute changes has a thread, so it starts
+ * after fuse_daemonize's fork, and rides on every call of the mount's
+ * client.  Stopping sends what is still queued. */
+static int behind_start(struct dfs_mount *m)
+{
+    m->behind =
+        setattr_behind_new(m->behind_mc, m->attrs, m->setattr_delay_ms);
+    if (!m->behind) return -ENOMEM;
+    struct master_piggyback pb = setattr_behind_piggyback(m->behind);
+    master_client_set_piggyback(m->mc, &pb);
+    return 0;
+}
+
+static void behind_stop(struct dfs_mount *m)
+{
+    struct master_piggyback none = {0};
+
+    setattr_behind_free(m->behind);
+    m->behind = NULL;
+    master_client_set_piggyback(m->mc, &none);
+}
+
 static int run(const struct mount_opts *o, struct dfs_mount *m)
 {
     struct fuse_session *se = session_new(o, m);
@@ -180,7 +206,12 @@ static int run(const struct mount_opts *o, struct dfs_mount *m)
     if (!o->foreground) log_use_syslog();
     log_info("mounted %s at %s (chunk size %u, %u replicas)", o->master,
              o->mountpoint, m->chunk_size, m->replication);
-    rc = serve(se) == 0 ? 0 : 1;
+    if (behind_start(m) < 0) {
+        log_error("cannot start the attribute queue: out of memory");
+    } else {
+        rc = serve(se) == 0 ? 0 : 1;
+        behind_stop(m);
+    }
     fuse_session_unmount(se);
     log_info("unmounted %s", o->mountpoint);
 out_signals:

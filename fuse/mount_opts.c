@@ -20,6 +20,7 @@ static long long opt_cache_mb;
 static bool opt_writeback_cache;
 static char *opt_verify;
 static long long opt_read_ahead_kb;
+static long long opt_setattr_delay_ms;
 
 static const struct config_option options[] = {
     {"secret_file", CONFIG_STRING, "/etc/dfs/secret", "FILE", "cluster secret",
@@ -38,6 +39,10 @@ static const struct config_option options[] = {
     {"read_ahead_kb", CONFIG_INT, "1024", "KB",
      "kernel read-ahead (and largest READ) of the mount, 0: the kernel's",
      &opt_read_ahead_kb},
+    {"setattr_delay_ms", CONFIG_INT, "5", "MS",
+     "longest a chmod/chown/utimes, answered at once, waits to ride with "
+     "another call to the master",
+     &opt_setattr_delay_ms},
     {"verify", CONFIG_STRING, "fast", "fast|strict",
      "check chunks read by the servers' checksum, or always by their id",
      &opt_verify},
@@ -136,7 +141,13 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
                  opt_read_ahead_kb);
         return -EINVAL;
     }
+    if (opt_setattr_delay_ms < 0 || opt_setattr_delay_ms > 60000) {
+        snprintf(err, errlen, "bad setattr_delay_ms %lld (0 to 60000)",
+                 opt_setattr_delay_ms);
+        return -EINVAL;
+    }
     o->read_ahead_kb = (unsigned)opt_read_ahead_kb;
+    o->setattr_delay_ms = (long)opt_setattr_delay_ms;
     o->secret_file = opt_secret_file;
     o->tls_ca = opt_tls_ca;
     o->retry_ms = (long)opt_retry_ms;

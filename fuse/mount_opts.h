@@ -29,6 +29,7 @@ struct mount_opts {
     bool writeback_cache;
     bool verify_strict; /* verify=strict: check every chunk by its id */
     unsigned read_ahead_kb; /* 0: leave the kernel's */
+    long setattr_delay_ms;  /* setattr_behind.h; 0: sent at once */
     char fuse_opts[MOUNT_OPTS_FUSE_MAX]; /* comma list for libfuse */
 };
 

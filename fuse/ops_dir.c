@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "attr_cache.h"
+#include "setattr_behind.h"
 
 #define DIR_OFF_DOT 1
 #define DIR_OFF_DOTDOT 2
@@ -130,6 +131,11 @@ void ops_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void ops_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
                   struct fuse_file_info *fi)
 {
+    struct dfs_mount *m = ops_mount(req);
+
     (void)ino, (void)datasync, (void)fi;
-    fuse_reply_err(req, 0); /* the master commits every change durably */
+    /* The master commits every change durably; only attribute changes
+     * answered before may still be on their way. */
+    if (m->behind) setattr_behind_flush(m->behind);
+    fuse_reply_err(req, 0);
 }

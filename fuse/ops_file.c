@@ -17,6 +17,7 @@
 #include "attr_cache.h"
 #include "file_handle.h"
 #include "open_table.h"
+#include "setattr_behind.h"
 
 static struct dfs_file *fh_of(struct fuse_file_info *fi)
 {
@@ -170,8 +171,13 @@ void ops_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void ops_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
                struct fuse_file_info *fi)
 {
+    struct dfs_mount *m = ops_mount(req);
+    int rc = fh_flush(fh_of(fi), true);
+
     (void)ino, (void)datasync;
-    fuse_reply_err(req, -fh_flush(fh_of(fi), true));
+    /* attribute changes answered before, this file's among them */
+    if (m->behind) setattr_behind_flush(m->behind);
+    fuse_reply_err(req, -rc);
 }
 
 void ops_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -22,11 +22,13 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "attr_cache.h"
 #include "dir_cache.h"
 #include "log.h"
 #include "open_table.h"
+#include "setattr_behind.h"
 #include "truncate.h"
 
 /* Every name of dir from the master into l, page by page. */
@@ -193,6 +195,39 @@ static bool setattr_is_noop(struct dfs_mount *m, fuse_ino_t ino,
     return true;
 }
 
+/* The attributes a gets from the change s: the reply to the kernel while
+ * the change waits in the queue. */
+static void setattr_predict(struct dfs_attr *a, const struct dfs_setattr *s)
+{
+    struct timespec now;
+    int64_t now_ns;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    now_ns = ts_ns(&now);
+    if (s->set & DFS_SET_MODE) a->mode = (a->mode & S_IFMT) | (s->mode & 07777);
+    if (s->set & DFS_SET_UID) a->uid = s->uid;
+    if (s->set & DFS_SET_GID) a->gid = s->gid;
+    if (s->set & DFS_SET_ATIME) a->atime_ns = s->atime_ns;
+    if (s->set & DFS_SET_ATIME_NOW) a->atime_ns = now_ns;
+    if (s->set & DFS_SET_MTIME) a->mtime_ns = s->mtime_ns;
+    if (s->set & DFS_SET_MTIME_NOW) a->mtime_ns = now_ns;
+    a->ctime_ns = now_ns;
+}
+
+/* A change of mode, owner or times answered now and sent behind
+ * (setattr_behind.h), when the mount holds the inode's attributes. */
+static bool setattr_queued(struct dfs_mount *m, fuse_ino_t ino,
+                           const struct dfs_setattr *s, struct dfs_attr *a)
+{
+    if (!m->behind || !setattr_behind_accepts(s->set) ||
+        !attr_cache_get(m->attrs, ino, a) ||
+        setattr_behind_add(m->behind, ino, s) < 0)
+        return false;
+    setattr_predict(a, s);
+    attr_cache_put(m->attrs, a);
+    return true;
+}
+
 void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
                  struct fuse_file_info *fi)
 {
@@ -210,6 +245,9 @@ void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
         rc = truncate_flush_open(m, ino) < 0 ? -EIO : 0;
     }
     setattr_fields(attr, to_set, &s);
+    if (rc == 0 && !(to_set & FUSE_SET_ATTR_SIZE) &&
+        setattr_queued(m, ino, &s, &a))
+        return ops_reply_attr(req, &a);
     if (rc == 0 && (s.set != 0 || !(to_set & FUSE_SET_ATTR_SIZE)))
         rc = master_setattr(m->mc, ino, &s, &a);
     if (rc < 0) { /* a part may have happened: ask the master next time */

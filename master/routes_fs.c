@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errname.h"
 #include "json_util.h"
 #include "log.h"
 #include "meta.h"
@@ -346,6 +347,9 @@ static int op_commit(struct meta *m, json_object *in, json_object *out,
     return rc;
 }
 
+static int op_batch(struct meta *m, json_object *in, json_object *out,
+                    char *err, size_t errlen);
+
 static const struct {
     const char *name;
     fs_op_fn fn;
@@ -354,7 +358,7 @@ static const struct {
     {"mknod", op_mknod},       {"mkdir", op_mkdir},     {"symlink", op_symlink},
     {"readlink", op_readlink}, {"link", op_link},       {"unlink", op_unlink},
     {"rmdir", op_rmdir},       {"rename", op_rename},   {"readdir", op_readdir},
-    {"chunks", op_chunks},     {"commit", op_commit},
+    {"chunks", op_chunks},     {"commit", op_commit},     {"batch", op_batch},
 };
 
 static fs_op_fn find_op(const char *name)
@@ -379,6 +383,62 @@ static void describe(json_object *in, int rc, char *err, size_t errlen)
                  strerror(-rc));
     else
         snprintf(err, errlen, "%s", strerror(-rc));
+}
+
+/* One op of a batch: its reply object, or the error object a lone call
+ * would have had as its body. */
+static json_object *batch_one(struct meta *m, json_object *in)
+{
+    char err[512] = "";
+    json_object *out = json_object_new_object(), *v;
+    const char *name = NULL;
+    fs_op_fn fn = NULL;
+    int rc = json_get_string(in, K_OP, 32, &name, err, sizeof(err));
+
+    if (rc == 0 && (!(fn = find_op(name)) || fn == op_batch)) {
+        snprintf(err, sizeof(err), "no operation '%s' in a batch", name);
+        rc = -EINVAL;
+    }
+    if (rc == 0) rc = fn(m, in, out, err, sizeof(err));
+    if (rc == 0) return out;
+    if (!err[0]) describe(in, rc, err, sizeof(err));
+    json_object_put(out);
+    out = json_object_new_object();
+    v = json_object_new_string(errname_from_errno(-rc));
+    json_object_object_add(out, K_ERROR, v);
+    json_object_object_add(out, K_MESSAGE, json_object_new_string(err));
+    return out;
+}
+
+/* Several ops in one round trip, applied in order, each on its own as if
+ * it came alone (its own transaction; one failing stops nothing), so a
+ * client can send changes it has already answered for ahead of a call
+ * that needs a reply.  The reply has one result per op. */
+static int op_batch(struct meta *m, json_object *in, json_object *out,
+                    char *err, size_t errlen)
+{
+    json_object *ops, *results;
+    int rc = json_get_array(in, K_OPS, &ops, err, errlen);
+    size_t n = rc == 0 ? json_object_array_length(ops) : 0;
+
+    if (rc < 0) return rc;
+    if (n > DFS_BATCH_MAX) {
+        snprintf(err, errlen, "%zu ops in a batch, at most %d", n,
+                 DFS_BATCH_MAX);
+        return -EINVAL;
+    }
+    results = json_object_new_array_ext((int)n);
+    for (size_t i = 0; i < n; i++) {
+        json_object *op = json_object_array_get_idx(ops, i);
+        if (!json_object_is_type(op, json_type_object)) {
+            json_object_put(results);
+            snprintf(err, errlen, "op %zu of the batch is not an object", i);
+            return -EINVAL;
+        }
+        json_object_array_add(results, batch_one(m, op));
+    }
+    json_object_object_add(out, K_RESULTS, results);
+    return 0;
 }
 
 void routes_fs(struct http_request *req, struct http_reply *rep, void *ctx)

@@ -516,6 +516,11 @@ def fs_bodies():
         ("lookup", '{"parent":1,"name":"\\ud800\\udc00\\ud800"}'),
         ("lookup", '{"parent":99999999,"name":"x"}'),
         ("nosuchop", "{}"), ("", "{}"), ("lookup/../mkdir", mk % "t"),
+        # a batch's own shape is checked; its ops answer one by one
+        ("batch", "{}"), ("batch", '{"ops":"x"}'), ("batch", '{"ops":{}}'),
+        ("batch", '{"ops":[1]}'), ("batch", '{"ops":[{"op":"getattr"},7]}'),
+        ("batch", '{"ops":[' + ",".join(['{"op":"getattr","ino":1}'] * 300)
+         + "]}"),
     ]
     return out
 

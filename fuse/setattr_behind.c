@@ -1,0 +1,273 @@
+/*
+ * setattr_behind.c - the queue of attribute changes already answered
+ * (see the header for why and what is promised).
+ *
+ * One lock guards the queue.  `carrying` is set while a batch taken from
+ * the queue is on its way: take() waits for it to clear, which is what
+ * keeps later calls from overtaking queued changes.
+ *
+ * The thread sends what no call took within the delay.  Waking it for
+ * every change would cost more than the round trip saved (a wake-up is a
+ * cross-CPU interrupt, tens of microseconds on a VM), so while changes
+ * come it ticks every delay and looks at the queue, and only after
+ * BEHIND_IDLE_TICKS empty ticks does it sleep until woken by the next
+ * change.
+ */
+#include "setattr_behind.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "wire.h"
+
+/* One batch holds the queue and the call it rides with. */
+#define BEHIND_MAX (DFS_BATCH_MAX - 1)
+#define BEHIND_IDLE_TICKS 200
+
+struct behind_item {
+    uint64_t ino;
+    struct dfs_setattr set;
+};
+
+struct setattr_behind {
+    struct master_client *own;
+    struct attr_cache *attrs;
+    long delay_ms;
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* queued, taken, carried, or stopping */
+    struct behind_item queue[BEHIND_MAX];
+    size_t nqueue;
+    struct behind_item carried[BEHIND_MAX]; /* taken, on their way */
+    size_t ncarried;
+    bool carrying;
+    int takers;    /* calls waiting in take() for `carrying` to clear */
+    bool sleeping; /* the thread waits for a change, not a tick */
+    bool stopping;
+    pthread_t thread;
+};
+
+bool setattr_behind_accepts(unsigned set)
+{
+    return set != 0 && !(set & DFS_SET_SIZE);
+}
+
+/* s's fields over into's: a later time replaces an earlier "now" and the
+ * other way round. */
+static void merge(struct dfs_setattr *into, const struct dfs_setattr *s)
+{
+    if (s->set & (DFS_SET_ATIME | DFS_SET_ATIME_NOW))
+        into->set &= ~(DFS_SET_ATIME | DFS_SET_ATIME_NOW);
+    if (s->set & (DFS_SET_MTIME | DFS_SET_MTIME_NOW))
+        into->set &= ~(DFS_SET_MTIME | DFS_SET_MTIME_NOW);
+    into->set |= s->set;
+    if (s->set & DFS_SET_MODE) into->mode = s->mode;
+    if (s->set & DFS_SET_UID) into->uid = s->uid;
+    if (s->set & DFS_SET_GID) into->gid = s->gid;
+    if (s->set & DFS_SET_ATIME) into->atime_ns = s->atime_ns;
+    if (s->set & DFS_SET_MTIME) into->mtime_ns = s->mtime_ns;
+}
+
+int setattr_behind_add(struct setattr_behind *sb, uint64_t ino,
+                       const struct dfs_setattr *s)
+{
+    int rc = 0;
+    size_t i;
+
+    pthread_mutex_lock(&sb->lock);
+    for (i = 0; i < sb->nqueue && sb->queue[i].ino != ino; i++)
+        ;
+    if (i < sb->nqueue) {
+        merge(&sb->queue[i].set, s);
+    } else if (sb->nqueue < BEHIND_MAX && !sb->stopping) {
+        sb->queue[sb->nqueue].ino = ino;
+        sb->queue[sb->nqueue].set = *s;
+        if (sb->nqueue++ == 0 && sb->sleeping)
+            pthread_cond_broadcast(&sb->changed);
+    } else {
+        rc = -EAGAIN;
+    }
+    pthread_mutex_unlock(&sb->lock);
+    return rc;
+}
+
+/* ---- taking the queue, and giving it back once it is sent ---- */
+
+static json_object *take(void *arg)
+{
+    struct setattr_behind *sb = arg;
+    json_object *ops = NULL;
+
+    pthread_mutex_lock(&sb->lock);
+    sb->takers++;
+    while (sb->carrying)
+        pthread_cond_wait(&sb->changed, &sb->lock);
+    sb->takers--;
+    if (sb->nqueue > 0) {
+        ops = json_object_new_array_ext((int)sb->nqueue);
+        for (size_t i = 0; i < sb->nqueue; i++)
+            json_object_array_add(ops, master_setattr_op(sb->queue[i].ino,
+                                                         &sb->queue[i].set));
+        memcpy(sb->carried, sb->queue, sb->nqueue * sizeof(sb->queue[0]));
+        sb->ncarried = sb->nqueue;
+        sb->nqueue = 0;
+        sb->carrying = true;
+    }
+    pthread_mutex_unlock(&sb->lock);
+    return ops;
+}
+
+static void refused(struct setattr_behind *sb, const struct behind_item *it,
+                    int rc)
+{
+    log_warn("setattr of inode %llu, already answered, failed at the "
+             "master: %s",
+             (unsigned long long)it->ino, strerror(-rc));
+    attr_cache_drop(sb->attrs, it->ino);
+}
+
+/* The carried changes once more, on our own client: as a batch, or one
+ * by one for a master without batches. */
+static void resend(struct setattr_behind *sb)
+{
+    json_object *ops = json_object_new_array(), *results;
+    int rc;
+
+    for (size_t i = 0; i < sb->ncarried; i++)
+        json_object_array_add(ops, master_setattr_op(sb->carried[i].ino,
+                                                     &sb->carried[i].set));
+    rc = master_batch(sb->own, ops, &results);
+    for (size_t i = 0; i < sb->ncarried; i++) {
+        const struct behind_item *it = &sb->carried[i];
+        int one = rc == 0 ? master_batch_errno(
+                                json_object_array_get_idx(results, i))
+                  : rc == -ENOSYS ? master_setattr(sb->own, it->ino, &it->set,
+                                                   NULL)
+                                  : rc;
+        if (one < 0) refused(sb, it, one);
+    }
+    if (rc == 0) json_object_put(results);
+}
+
+static void done(void *arg, json_object *results, int rc)
+{
+    struct setattr_behind *sb = arg;
+
+    (void)rc;
+    if (!results) {
+        resend(sb);
+    } else {
+        for (size_t i = 0; i < sb->ncarried; i++) {
+            int one =
+                master_batch_errno(json_object_array_get_idx(results, i));
+            if (one < 0) refused(sb, &sb->carried[i], one);
+        }
+    }
+    pthread_mutex_lock(&sb->lock);
+    sb->ncarried = 0;
+    sb->carrying = false;
+    if (sb->takers > 0) pthread_cond_broadcast(&sb->changed);
+    pthread_mutex_unlock(&sb->lock);
+}
+
+struct master_piggyback setattr_behind_piggyback(struct setattr_behind *sb)
+{
+    return (struct master_piggyback){.take = take, .done = done, .arg = sb};
+}
+
+void setattr_behind_flush(struct setattr_behind *sb)
+{
+    json_object *ops = take(sb), *results;
+    int rc;
+
+    if (!ops) return;
+    rc = master_batch(sb->own, ops, &results);
+    done(sb, rc == 0 ? results : NULL, rc);
+    if (rc == 0) json_object_put(results);
+}
+
+/* ---- the thread that sends what no call took within the delay ---- */
+
+static void deadline_after(long ms, struct timespec *t)
+{
+    clock_gettime(CLOCK_REALTIME, t);
+    t->tv_nsec += (ms % 1000) * 1000000L;
+    t->tv_sec += ms / 1000 + t->tv_nsec / 1000000000L;
+    t->tv_nsec %= 1000000000L;
+}
+
+/* Wait for the next tick, or, after BEHIND_IDLE_TICKS ticks that found
+ * nothing queued, for a change.  False when stopping. */
+static bool wait_tick(struct setattr_behind *sb, int *idle)
+{
+    struct timespec until;
+    bool stopping;
+
+    pthread_mutex_lock(&sb->lock);
+    *idle = sb->nqueue > 0 ? 0 : *idle + 1;
+    if (*idle >= BEHIND_IDLE_TICKS || sb->delay_ms <= 0) {
+        sb->sleeping = true;
+        while (sb->nqueue == 0 && !sb->stopping)
+            pthread_cond_wait(&sb->changed, &sb->lock);
+        sb->sleeping = false;
+        *idle = 0;
+    }
+    if (sb->delay_ms > 0 && !sb->stopping) {
+        deadline_after(sb->delay_ms, &until);
+        while (!sb->stopping &&
+               pthread_cond_timedwait(&sb->changed, &sb->lock, &until) !=
+                   ETIMEDOUT)
+            ;
+    }
+    stopping = sb->stopping;
+    pthread_mutex_unlock(&sb->lock);
+    return !stopping;
+}
+
+static void *behind_thread(void *arg)
+{
+    struct setattr_behind *sb = arg;
+    int idle = BEHIND_IDLE_TICKS; /* asleep until the first change */
+
+    while (wait_tick(sb, &idle))
+        setattr_behind_flush(sb);
+    return NULL;
+}
+
+struct setattr_behind *setattr_behind_new(struct master_client *own,
+                                          struct attr_cache *attrs,
+                                          long delay_ms)
+{
+    struct setattr_behind *sb = calloc(1, sizeof(*sb));
+
+    if (!sb) return NULL;
+    sb->own = own;
+    sb->attrs = attrs;
+    sb->delay_ms = delay_ms;
+    pthread_mutex_init(&sb->lock, NULL);
+    pthread_cond_init(&sb->changed, NULL);
+    if (pthread_create(&sb->thread, NULL, behind_thread, sb) != 0) {
+        pthread_cond_destroy(&sb->changed);
+        pthread_mutex_destroy(&sb->lock);
+        free(sb);
+        return NULL;
+    }
+    return sb;
+}
+
+void setattr_behind_free(struct setattr_behind *sb)
+{
+    if (!sb) return;
+    pthread_mutex_lock(&sb->lock);
+    sb->stopping = true;
+    pthread_cond_broadcast(&sb->changed);
+    pthread_mutex_unlock(&sb->lock);
+    pthread_join(sb->thread, NULL);
+    setattr_behind_flush(sb); /* what came after the thread's last look */
+    pthread_cond_destroy(&sb->changed);
+    pthread_mutex_destroy(&sb->lock);
+    free(sb);
+}

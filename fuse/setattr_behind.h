@@ -1,0 +1,64 @@
+/*
+ * setattr_behind.h - chmod, chown and utimes answered at once and sent to
+ * the master along with the mount's next call.
+ *
+ * rsync, cp -p and tar set the times and mode of every file they write,
+ * right after closing it, and then rename it or create the next file:
+ * two or three master round trips per file that nobody waits for.  A
+ * change of mode, owner or times of an inode whose attributes the mount
+ * holds is answered from those (the kernel gets the new attributes) and
+ * queued here.  It reaches the master ahead of the next call the mount
+ * makes, in the same round trip (master_piggyback, POST /v1/fs/batch), or
+ * after the delay (-o setattr_delay_ms, 5 by default) at the latest, sent
+ * by a thread of its own.  Queued
+ * changes of one inode merge into one.
+ *
+ * Order: every master call of the mount first takes the queue, and waits
+ * while another call is carrying queued changes, so no later call
+ * overtakes a change: a commit's mtime lands after a utimes answered
+ * before it, a lookup sees the new mode.  Other clients see a change once
+ * it is sent (within the delay), as their attribute caches allow anyway.
+ *
+ * Durability: a change is lost if mount.dfs dies within the delay of
+ * answering it; a local file system, which keeps such changes in memory
+ * until its journal commits, can lose more.  fsync(2) sends them first.
+ * A change the master refuses (the file was removed meanwhile by another
+ * client) is logged, and its inode's cached attributes are dropped.
+ */
+#ifndef DFS_FUSE_SETATTR_BEHIND_H
+#define DFS_FUSE_SETATTR_BEHIND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "attr_cache.h"
+#include "master_client.h"
+
+struct setattr_behind;
+
+/* own: the client the queue's thread sends with (not the one the queue
+ * rides on, which gets setattr_behind_piggyback).  attrs: the cache whose
+ * entries are dropped when a change is refused.  delay_ms <= 0: every
+ * change is sent at once by the thread. */
+struct setattr_behind *setattr_behind_new(struct master_client *own,
+                                          struct attr_cache *attrs,
+                                          long delay_ms);
+/* Sends what is queued, then stops the thread.  NULL is accepted. */
+void setattr_behind_free(struct setattr_behind *sb);
+
+/* What to install on the mount's master client. */
+struct master_piggyback setattr_behind_piggyback(struct setattr_behind *sb);
+
+/* Whether a setattr of these DFS_SET_* fields may be queued: mode, owner
+ * and times may; a size may not (it cuts chunks and must answer errors). */
+bool setattr_behind_accepts(unsigned set);
+
+/* Queue s for ino, merged with what is queued for it.  -EAGAIN when the
+ * queue is full (the caller then sets it through the master itself). */
+int setattr_behind_add(struct setattr_behind *sb, uint64_t ino,
+                       const struct dfs_setattr *s);
+
+/* Send what is queued now, and wait until the master has it. */
+void setattr_behind_flush(struct setattr_behind *sb);
+
+#endif
