@@ -455,6 +455,17 @@ int master_rmdir(struct master_client *mc, uint64_t parent, const char *name,
     return rc < 0 ? rc : mc_fs_dirs(mc, "rmdir", req_entry(parent, name), dirs);
 }
 
+static json_object *req_rename(uint64_t parent, const char *name,
+                               uint64_t newparent, const char *newname,
+                               unsigned flags)
+{
+    json_object *o = req_entry(parent, name);
+    json_add_u64(o, K_NEWPARENT, newparent);
+    json_add_string(o, K_NEWNAME, newname);
+    json_add_u64(o, K_FLAGS, flags);
+    return o;
+}
+
 int master_rename(struct master_client *mc, uint64_t parent, const char *name,
                   uint64_t newparent, const char *newname, unsigned flags,
                   struct dfs_changed_dirs *dirs)
@@ -463,11 +474,18 @@ int master_rename(struct master_client *mc, uint64_t parent, const char *name,
     if (dirs) dirs->n = 0;
     if (rc == 0) rc = check_name(newname);
     if (rc < 0) return rc;
-    json_object *o = req_entry(parent, name);
-    json_add_u64(o, K_NEWPARENT, newparent);
-    json_add_string(o, K_NEWNAME, newname);
-    json_add_u64(o, K_FLAGS, flags);
-    return mc_fs_dirs(mc, "rename", o, dirs);
+    return mc_fs_dirs(mc, "rename",
+                      req_rename(parent, name, newparent, newname, flags),
+                      dirs);
+}
+
+json_object *master_rename_op(uint64_t parent, const char *name,
+                              uint64_t newparent, const char *newname,
+                              unsigned flags)
+{
+    json_object *o = req_rename(parent, name, newparent, newname, flags);
+    json_object_object_add(o, K_OP, json_object_new_string("rename"));
+    return o;
 }
 
 static int readdir_decode(json_object *reply, uint32_t limit,

@@ -122,8 +122,11 @@ int master_batch(struct master_client *mc, json_object *ops,
                  json_object **results);
 /* One result of a batch: 0, or -errno from its error object. */
 int master_batch_errno(json_object *result);
-/* The {"op": "setattr", ...} object of one batch op. */
+/* The {"op": ...} objects of batch ops. */
 json_object *master_setattr_op(uint64_t ino, const struct dfs_setattr *set);
+json_object *master_rename_op(uint64_t parent, const char *name,
+                              uint64_t newparent, const char *newname,
+                              unsigned flags);
 
 /* Changes the caller has already answered for (mount.dfs's attribute
  * changes, fuse/setattr_behind.h) ride to the master ahead of the next

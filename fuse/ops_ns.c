@@ -329,6 +329,13 @@ static void attrs_changed(struct dfs_mount *m,
         attr_cache_put(m->attrs, &dirs->attr[i]);
 }
 
+/* The name a file open here lives on under once its last name is gone. */
+static void hidden_name(struct open_hidden *h, uint64_t ino)
+{
+    snprintf(h->name, sizeof(h->name), ".dfs-unlinked-%llx-%08lx",
+             (unsigned long long)ino, random());
+}
+
 /* A file that loses its last name while open here must still read and
  * write through its open descriptors until they close (tmpfile(3) relies
  * on it); the master would delete it at once.  So, as NFS clients do,
@@ -346,8 +353,7 @@ static bool hide_if_open(struct dfs_mount *m, uint64_t parent,
         master_lookup(m->mc, parent, name, &a) < 0 || !S_ISREG(a.mode) ||
         a.nlink > 1 || !open_table_has(m->open, a.ino))
         return false;
-    snprintf(h.name, sizeof(h.name), ".dfs-unlinked-%llx-%08lx",
-             (unsigned long long)a.ino, random());
+    hidden_name(&h, a.ino);
     *rc = master_rename(m->mc, parent, name, parent, h.name,
                         RENAME_NOREPLACE, &dirs);
     attrs_changed(m, &dirs);
@@ -422,13 +428,72 @@ static void dirs_renamed(struct dfs_mount *m, uint64_t parent, const char *name,
     }
 }
 
+/* The file a plain rename to newparent/newname would replace, when it is
+ * open here (and this is its last name). */
+static bool replaces_open(struct dfs_mount *m, uint64_t newparent,
+                          const char *newname, unsigned flags,
+                          struct dfs_attr *a)
+{
+    return flags == 0 && !open_table_empty(m->open) &&
+           master_lookup(m->mc, newparent, newname, a) == 0 &&
+           S_ISREG(a->mode) && a->nlink == 1 &&
+           open_table_has(m->open, a->ino);
+}
+
+/* rename over a file open here, which must keep working through its
+ * descriptors as after an unlink (an editor saving over a file a reader
+ * holds, a log rotated under its writer): the target first moves to a
+ * hidden name, then the rename, in one batch, so that no other client's
+ * call comes between the two (the master runs a request's ops back to
+ * back).  -ENOSYS from a master without batches: rename as usual. */
+static int rename_over_open(struct dfs_mount *m, uint64_t parent,
+                            const char *name, uint64_t newparent,
+                            const char *newname, const struct dfs_attr *target)
+{
+    struct open_hidden h = {.parent = newparent};
+    json_object *ops = json_object_new_array(), *results;
+    int rc, hidden;
+
+    hidden_name(&h, target->ino);
+    json_object_array_add(ops, master_rename_op(newparent, newname, newparent,
+                                                h.name, RENAME_NOREPLACE));
+    json_object_array_add(
+        ops, master_rename_op(parent, name, newparent, newname, 0));
+    if (m->behind) setattr_behind_flush(m->behind); /* they come first */
+    rc = master_batch(m->mc, ops, &results);
+    if (rc < 0) return rc;
+    hidden = master_batch_errno(json_object_array_get_idx(results, 0));
+    rc = master_batch_errno(json_object_array_get_idx(results, 1));
+    json_object_put(results);
+    if (hidden < 0) return rc; /* gone meanwhile: a plain rename happened */
+    dir_cache_added(m->dirs, newparent, h.name);
+    if (rc < 0) { /* put the target back under its name */
+        struct dfs_changed_dirs dirs = {.n = 0};
+        if (master_rename(m->mc, newparent, h.name, newparent, newname,
+                          RENAME_NOREPLACE, &dirs) < 0)
+            log_error("rename failed, and %s (the file it would have "
+                      "replaced) could not get its name back",
+                      h.name);
+        dir_cache_forget(m->dirs, newparent);
+        return rc;
+    }
+    if (!open_table_hide(m->open, target->ino, &h)) ops_unlink_hidden(m, &h);
+    return 0;
+}
+
 void ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
                 fuse_ino_t newparent, const char *newname, unsigned flags)
 {
     struct dfs_mount *m = ops_mount(req);
     struct dfs_changed_dirs dirs = {.n = 0};
-    int rc =
-        master_rename(m->mc, parent, name, newparent, newname, flags, &dirs);
+    struct dfs_attr target;
+    int rc = -ENOSYS;
+
+    if (replaces_open(m, newparent, newname, flags, &target))
+        rc = rename_over_open(m, parent, name, newparent, newname, &target);
+    if (rc == -ENOSYS)
+        rc = master_rename(m->mc, parent, name, newparent, newname, flags,
+                           &dirs);
     attrs_changed(m, &dirs);
     dirs_renamed(m, parent, name, newparent, newname, flags, rc);
     fuse_reply_err(req, -rc);
