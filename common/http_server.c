@@ -49,11 +49,11 @@
 /* Per-connection MHD buffer: also the largest body piece we are handed.
  * MHD zeroes all of it for every request on a kept-alive connection, so
  * servers whose bodies we collect ourselves (JSON) take the small one.
- * Streamed chunk bodies want bigger pieces, but not too big: at 256 KiB
- * the zeroing was 17% of a chunk server's CPU for small-file PUTs, while
- * 1 GiB writes go as fast with 64 KiB pieces (bench/bench.sh write row,
- * and dd of 512 MiB: 196-211 MB/s either way). */
-#define SERVER_CONN_MEMORY (64 * 1024)
+ * Streamed chunk bodies want big pieces: at 256 KiB the zeroing is 17% of
+ * a chunk server's CPU on small-file PUTs (~15 us each), but 64 KiB made
+ * 512 MiB writes of new data 15% slower (89-92 against 103-110 MB/s,
+ * dd conv=fsync, alternating runs). */
+#define SERVER_CONN_MEMORY (256 * 1024)
 #define SERVER_CONN_MEMORY_SMALL (32 * 1024)
 #define SERVER_LISTEN_BACKLOG 511
 
