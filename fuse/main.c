@@ -75,11 +75,24 @@ static int check_master(struct http_client *http, const char *master,
     return rc;
 }
 
+/* Once nothing else calls the master (prefetch threads may, up to the
+ * end): unhook the queue of attribute changes, then send what it holds. */
+static void behind_stop(struct dfs_mount *m)
+{
+    struct master_piggyback none = {0};
+
+    if (!m->behind) return;
+    master_client_set_piggyback(m->mc, &none);
+    setattr_behind_free(m->behind);
+    m->behind = NULL;
+}
+
 static void mount_state_free(struct dfs_mount *m)
 {
     /* Detached prefetch threads use the cache and client: let them end. */
     while (__atomic_load_n(&m->prefetches, __ATOMIC_ACQUIRE) > 0)
         usleep(10000);
+    behind_stop(m);
     open_table_free(m->open);
     attr_cache_free(m->attrs);
     dir_cache_free(m->dirs);
@@ -169,7 +182,7 @@ static void set_read_ahead(const struct mount_opts *o, const char *where)
 
 /* The queue of answered attribute changes has a thread, so it starts
  * after fuse_daemonize's fork, and rides on every call of the mount's
- * client.  Stopping sends what is still queued. */
+ * client.  behind_stop (from mount_state_free) sends what is left. */
 static int behind_start(struct dfs_mount *m)
 {
     m->behind =
@@ -180,14 +193,6 @@ static int behind_start(struct dfs_mount *m)
     return 0;
 }
 
-static void behind_stop(struct dfs_mount *m)
-{
-    struct master_piggyback none = {0};
-
-    setattr_behind_free(m->behind);
-    m->behind = NULL;
-    master_client_set_piggyback(m->mc, &none);
-}
 
 static int run(const struct mount_opts *o, struct dfs_mount *m)
 {
@@ -206,12 +211,10 @@ static int run(const struct mount_opts *o, struct dfs_mount *m)
     if (!o->foreground) log_use_syslog();
     log_info("mounted %s at %s (chunk size %u, %u replicas)", o->master,
              o->mountpoint, m->chunk_size, m->replication);
-    if (behind_start(m) < 0) {
+    if (behind_start(m) < 0)
         log_error("cannot start the attribute queue: out of memory");
-    } else {
+    else
         rc = serve(se) == 0 ? 0 : 1;
-        behind_stop(m);
-    }
     fuse_session_unmount(se);
     log_info("unmounted %s", o->mountpoint);
 out_signals:
