@@ -55,13 +55,9 @@ with open(p, "rb") as f:
     print("name has the new file:", f.read() == b"replacement")
 os.write(fd, b"b" * 6000000)
 os.fsync(fd)
-os.lseek(fd, 0, os.SEEK_SET)
-data = b""
-while True:
-    piece = os.read(fd, 1 << 20)
-    if not piece:
-        break
-    data += piece
+with os.fdopen(os.dup(fd), "rb") as f:  # read() loops to the end
+    f.seek(0)
+    data = f.read()
 print("old file read back ok:", data == b"a" * 3000000 + b"b" * 6000000)
 os.close(fd)
 print("visible names:", sorted(n for n in os.listdir(d) if not n.startswith(".dfs-unlinked-")))
