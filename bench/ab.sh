@@ -17,6 +17,8 @@ set -euo pipefail
 
 PROG=ab
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 BASE=""              # --base: git revision to compare with
 ROUNDS=4
@@ -44,15 +46,6 @@ EOF
 die() {
     echo "$PROG: $*" >&2
     exit 1
-}
-
-# seconds CMD...: run CMD, print its wall time in seconds
-seconds() {
-    local t0 t1
-    t0=$(date +%s%N)
-    "$@" >/dev/null
-    t1=$(date +%s%N)
-    awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
 }
 
 creates() {
@@ -111,17 +104,11 @@ round() {
     local r=$1 side mnt
     for side in base new; do
         mnt=$WORK/$side/mnt
-        SECS["$side create"]+="$(seconds creates "$mnt/c$r") "
-        SECS["$side rsync"]+="$(seconds rsync -a "$RSYNC_SRC/" "$mnt/r$r/") "
-        SECS["$side write"]+="$(seconds write_new "$mnt/w$r") "
+        SECS["$side create"]+="$(timed creates "$mnt/c$r") "
+        SECS["$side rsync"]+="$(timed rsync -a "$RSYNC_SRC/" "$mnt/r$r/") "
+        SECS["$side write"]+="$(timed write_new "$mnt/w$r") "
         rm -f "$mnt/w$r"
     done
-}
-
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) print v[(NR + 1) / 2]
-              else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 report() {

@@ -24,6 +24,8 @@ set -euo pipefail
 
 PROG=bench
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 SIZE_MB=1024          # sequential write/read size
 NFILES=2000           # small files
@@ -56,19 +58,6 @@ EOF
 die() {
     echo "$PROG: $*" >&2
     exit 1
-}
-
-now_ns() {
-    date +%s%N
-}
-
-# Run a command and print its duration in seconds (3 decimals).
-timed() {
-    local t0 t1
-    t0=$(now_ns)
-    "$@"
-    t1=$(now_ns)
-    awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
 }
 
 cleanup() {
@@ -208,13 +197,6 @@ describe() {
         if (mb > 0) printf "%.0f MB/s", (s > 0 ? mb / s : 0)
         else if (n > 0) printf "%.0f /s", (s > 0 ? n / s : 0)
         else printf "%.2f s", s }'
-}
-
-# median of the numbers given
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) print v[(NR + 1) / 2]
-              else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # One round: every measurement on the local directory and on dfs, one

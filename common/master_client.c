@@ -147,31 +147,61 @@ static int mc_fs_alone(struct master_client *mc, const char *op,
     return rc;
 }
 
-/* op with the piggybacked ops ahead of it in one batch.  If the batch
- * does not go through, the op goes alone (the piggyback owner resends
- * its own ops). */
+static int batch_send(struct master_client *mc, json_object *ops,
+                      json_object **results);
+
+/* ops behind the piggybacked ones (ahead) in one batch: done() gets the
+ * results of those, *results only the results of ops.  Consumes both
+ * arrays. */
+static int batch_behind(struct master_client *mc, json_object *ahead,
+                        json_object *ops, json_object **results)
+{
+    const struct master_piggyback *pb = &mc->piggyback;
+    size_t n = json_object_array_length(ahead);
+    size_t nops = json_object_array_length(ops);
+    json_object *all;
+    int rc;
+
+    for (size_t i = 0; i < nops; i++)
+        json_object_array_add(
+            ahead, json_object_get(json_object_array_get_idx(ops, i)));
+    json_object_put(ops);
+    *results = NULL;
+    rc = batch_send(mc, ahead, &all);
+    if (rc < 0) {
+        pb->done(pb->arg, NULL, rc);
+        return rc;
+    }
+    pb->done(pb->arg, all, 0);
+    *results = json_object_new_array_ext((int)nops);
+    for (size_t i = 0; i < nops; i++)
+        json_object_array_add(
+            *results, json_object_get(json_object_array_get_idx(all, n + i)));
+    json_object_put(all);
+    return 0;
+}
+
+/* op behind the piggybacked ops, in one batch.  If the master has no
+ * batches, op goes alone (the piggyback owner resends its own ops). */
 static int mc_fs_behind(struct master_client *mc, const char *op,
                         json_object *req, json_object **reply,
                         json_object *ahead)
 {
-    const struct master_piggyback *pb = &mc->piggyback;
-    size_t n = json_object_array_length(ahead);
-    json_object *results, *last;
+    json_object *ops = json_object_new_array(), *results, *result;
     int rc;
 
     json_object_object_add(req, K_OP, json_object_new_string(op));
-    json_object_array_add(ahead, json_object_get(req));
-    rc = master_batch(mc, ahead, &results);
-    if (rc < 0) {
-        pb->done(pb->arg, NULL, rc);
+    json_object_array_add(ops, json_object_get(req));
+    rc = batch_behind(mc, ahead, ops, &results);
+    if (rc == -ENOSYS) {
         json_object_object_del(req, K_OP);
-        return rc == -ENOSYS ? mc_fs_alone(mc, op, req, reply) : rc;
+        return mc_fs_alone(mc, op, req, reply);
     }
     json_object_put(req);
-    pb->done(pb->arg, results, 0);
-    last = json_object_array_get_idx(results, n);
-    rc = master_batch_errno(last);
-    *reply = rc == 0 ? json_object_get(last) : NULL;
+    if (rc < 0) return rc;
+    result = json_object_array_get_idx(results, 0);
+    rc = master_batch_errno(result);
+    *reply = rc == 0 ? json_object_get(result) : NULL;
     json_object_put(results);
     return rc;
 }
@@ -572,8 +602,9 @@ void master_client_set_piggyback(struct master_client *mc,
     mc->piggyback = *pb;
 }
 
-int master_batch(struct master_client *mc, json_object *ops,
-                 json_object **results)
+/* ops alone in one batch request; consumes ops. */
+static int batch_send(struct master_client *mc, json_object *ops,
+                      json_object **results)
 {
     size_t n = json_object_array_length(ops);
     json_object *req = json_object_new_object(), *reply, *arr;
@@ -594,6 +625,15 @@ int master_batch(struct master_client *mc, json_object *ops,
     *results = json_object_get(arr);
     json_object_put(reply);
     return 0;
+}
+
+int master_batch(struct master_client *mc, json_object *ops,
+                 json_object **results)
+{
+    json_object *ahead =
+        mc->piggyback.take ? mc->piggyback.take(mc->piggyback.arg) : NULL;
+    return ahead ? batch_behind(mc, ahead, ops, results)
+                 : batch_send(mc, ops, results);
 }
 
 int master_batch_errno(json_object *result)

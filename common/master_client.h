@@ -28,13 +28,6 @@ struct master_client *master_client_new(struct http_client *http,
                                         const char *hostport, long retry_ms);
 void master_client_free(struct master_client *mc);
 
-struct dfs_setattr {
-    unsigned set; /* DFS_SET_* bits */
-    uint32_t mode, uid, gid;
-    uint64_t size;
-    int64_t atime_ns, mtime_ns;
-};
-
 struct dfs_cluster_info {
     uint32_t chunk_size;
     uint32_t replication;
@@ -117,7 +110,8 @@ int master_status(struct master_client *mc, json_object **out);
  * master in order, each on its own.  ops is an array of objects
  * {"op": "setattr", ...the op's fields} and is consumed.  0 and *results
  * (caller puts): one reply or error object per op; -ENOSYS from a master
- * without batches; else -errno as for any call. */
+ * without batches; else -errno as for any call.  Piggybacked ops (below)
+ * go ahead of them, as with every call. */
 int master_batch(struct master_client *mc, json_object *ops,
                  json_object **results);
 /* One result of a batch: 0, or -errno from its error object. */

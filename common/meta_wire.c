@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "addr.h"
 #include "json_util.h"
@@ -30,6 +31,23 @@ bool meta_name_valid(const char *name)
     if (len == 0 || len > DFS_NAME_MAX) return false;
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return false;
     return strchr(name, '/') == NULL;
+}
+
+void meta_attr_apply_setattr(struct dfs_attr *a, const struct dfs_setattr *s,
+                             int64_t now_ns)
+{
+    if (s->set & DFS_SET_MODE)
+        a->mode = (a->mode & S_IFMT) | (s->mode & 07777);
+    if (s->set & DFS_SET_UID) a->uid = s->uid;
+    if (s->set & DFS_SET_GID) a->gid = s->gid;
+    if ((s->set & DFS_SET_SIZE) && s->size != a->size)
+        a->mtime_ns = now_ns; /* truncate(2) changes mtime; explicit wins */
+    if (s->set & DFS_SET_SIZE) a->size = s->size;
+    if (s->set & DFS_SET_ATIME) a->atime_ns = s->atime_ns;
+    if (s->set & DFS_SET_ATIME_NOW) a->atime_ns = now_ns;
+    if (s->set & DFS_SET_MTIME) a->mtime_ns = s->mtime_ns;
+    if (s->set & DFS_SET_MTIME_NOW) a->mtime_ns = now_ns;
+    a->ctime_ns = now_ns;
 }
 
 /* Node ids end up in logs, the database and command lines: printable,

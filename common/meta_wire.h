@@ -29,6 +29,15 @@ struct dfs_attr {
     int64_t atime_ns, mtime_ns, ctime_ns;
 };
 
+/* A change of attributes (setattr); the fields the DFS_SET_* bits of set
+ * (wire.h) name are the ones that change. */
+struct dfs_setattr {
+    unsigned set;
+    uint32_t mode, uid, gid;
+    uint64_t size;
+    int64_t atime_ns, mtime_ns;
+};
+
 struct dfs_dirent {
     char name[DFS_NAME_MAX + 1];
     uint64_t cookie; /* pass back to continue after this entry */
@@ -97,5 +106,12 @@ int meta_node_from_json(json_object *o, struct dfs_node *n, char *err,
 /* true if name is a valid directory entry name: 1..255 bytes, no '/', no
  * NUL, not "." or "..". */
 bool meta_name_valid(const char *name);
+
+/* a after the change s at time now_ns, as the master makes it: the mode's
+ * type bits stay, a size that changes sets mtime unless s sets it too, and
+ * ctime becomes now.  mount.dfs uses it to answer a change it sends
+ * behind with what the master will make of it. */
+void meta_attr_apply_setattr(struct dfs_attr *a, const struct dfs_setattr *s,
+                             int64_t now_ns);
 
 #endif

@@ -30,7 +30,6 @@ struct dfs_mount {
     bool writeback_cache;
     bool verify_strict; /* chunks read are checked by id, not checksum */
     unsigned read_ahead_kb; /* asked of the kernel at INIT; 0: its own */
-    long setattr_delay_ms;
     struct chunk_cache *cache;
     struct node_cache *nodes;
     struct open_table *open;

@@ -24,10 +24,10 @@
 #include "log.h"
 #include "mount_opts.h"
 #include "node_cache.h"
-#include "readahead.h"
-#include "setattr_behind.h"
 #include "open_table.h"
 #include "ops.h"
+#include "readahead.h"
+#include "setattr_behind.h"
 #include "wire.h"
 
 #define PROG "mount.dfs"
@@ -116,7 +116,6 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->writeback_cache = o->writeback_cache;
     m->verify_strict = o->verify_strict;
     m->read_ahead_kb = o->read_ahead_kb;
-    m->setattr_delay_ms = o->setattr_delay_ms;
     m->mc = master_client_new(http, o->master, o->retry_ms);
     m->behind_mc = master_client_new(http, o->master, o->retry_ms);
     m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
@@ -124,8 +123,8 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->attrs = attr_cache_new(o->attr_timeout);
     m->dirs = dir_cache_new(o->entry_timeout);
     m->nodes = m->mc ? node_cache_new(m->mc, NODE_CACHE_TTL_MS) : NULL;
-    if (!m->mc || !m->behind_mc || !m->cache || !m->open || !m->attrs || !m->dirs ||
-        !m->nodes) {
+    if (!m->mc || !m->behind_mc || !m->cache || !m->open || !m->attrs ||
+        !m->dirs || !m->nodes) {
         mount_state_free(m);
         return -ENOMEM;
     }
@@ -183,16 +182,16 @@ static void set_read_ahead(const struct mount_opts *o, const char *where)
 /* The queue of answered attribute changes has a thread, so it starts
  * after fuse_daemonize's fork, and rides on every call of the mount's
  * client.  behind_stop (from mount_state_free) sends what is left. */
-static int behind_start(struct dfs_mount *m)
+static int behind_start(struct dfs_mount *m, long delay_ms)
 {
-    m->behind =
-        setattr_behind_new(m->behind_mc, m->attrs, m->setattr_delay_ms);
+    struct master_piggyback pb;
+
+    m->behind = setattr_behind_new(m->behind_mc, m->attrs, delay_ms);
     if (!m->behind) return -ENOMEM;
-    struct master_piggyback pb = setattr_behind_piggyback(m->behind);
+    pb = setattr_behind_piggyback(m->behind);
     master_client_set_piggyback(m->mc, &pb);
     return 0;
 }
-
 
 static int run(const struct mount_opts *o, struct dfs_mount *m)
 {
@@ -211,7 +210,7 @@ static int run(const struct mount_opts *o, struct dfs_mount *m)
     if (!o->foreground) log_use_syslog();
     log_info("mounted %s at %s (chunk size %u, %u replicas)", o->master,
              o->mountpoint, m->chunk_size, m->replication);
-    if (behind_start(m) < 0)
+    if (behind_start(m, o->setattr_delay_ms) < 0)
         log_error("cannot start the attribute queue: out of memory");
     else
         rc = serve(se) == 0 ? 0 : 1;

@@ -195,35 +195,20 @@ static bool setattr_is_noop(struct dfs_mount *m, fuse_ino_t ino,
     return true;
 }
 
-/* The attributes a gets from the change s: the reply to the kernel while
- * the change waits in the queue. */
-static void setattr_predict(struct dfs_attr *a, const struct dfs_setattr *s)
-{
-    struct timespec now;
-    int64_t now_ns;
-
-    clock_gettime(CLOCK_REALTIME, &now);
-    now_ns = ts_ns(&now);
-    if (s->set & DFS_SET_MODE) a->mode = (a->mode & S_IFMT) | (s->mode & 07777);
-    if (s->set & DFS_SET_UID) a->uid = s->uid;
-    if (s->set & DFS_SET_GID) a->gid = s->gid;
-    if (s->set & DFS_SET_ATIME) a->atime_ns = s->atime_ns;
-    if (s->set & DFS_SET_ATIME_NOW) a->atime_ns = now_ns;
-    if (s->set & DFS_SET_MTIME) a->mtime_ns = s->mtime_ns;
-    if (s->set & DFS_SET_MTIME_NOW) a->mtime_ns = now_ns;
-    a->ctime_ns = now_ns;
-}
-
 /* A change of mode, owner or times answered now and sent behind
  * (setattr_behind.h), when the mount holds the inode's attributes. */
 static bool setattr_queued(struct dfs_mount *m, fuse_ino_t ino,
                            const struct dfs_setattr *s, struct dfs_attr *a)
 {
+    struct timespec now;
+
     if (!m->behind || !setattr_behind_accepts(s->set) ||
         !attr_cache_get(m->attrs, ino, a) ||
         setattr_behind_add(m->behind, ino, s) < 0)
         return false;
-    setattr_predict(a, s);
+    /* the reply to the kernel while the change waits in the queue */
+    clock_gettime(CLOCK_REALTIME, &now);
+    meta_attr_apply_setattr(a, s, ts_ns(&now));
     attr_cache_put(m->attrs, a);
     return true;
 }
@@ -459,7 +444,6 @@ static int rename_over_open(struct dfs_mount *m, uint64_t parent,
                                                 h.name, RENAME_NOREPLACE));
     json_object_array_add(
         ops, master_rename_op(parent, name, newparent, newname, 0));
-    if (m->behind) setattr_behind_flush(m->behind); /* they come first */
     rc = master_batch(m->mc, ops, &results);
     if (rc < 0) return rc;
     hidden = master_batch_errno(json_object_array_get_idx(results, 0));

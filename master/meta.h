@@ -49,17 +49,10 @@ void meta_set_dead_after_ms(struct meta *m, int64_t ms);
 
 /* ---- namespace (namespace.c) ---- */
 
-struct meta_setattr {
-    unsigned set; /* DFS_SET_* bits (wire.h) */
-    uint32_t mode, uid, gid;
-    uint64_t size;
-    int64_t atime_ns, mtime_ns;
-};
-
 int meta_lookup(struct meta *m, uint64_t parent, const char *name,
                 struct dfs_attr *out);
 int meta_getattr(struct meta *m, uint64_t ino, struct dfs_attr *out);
-int meta_setattr(struct meta *m, uint64_t ino, const struct meta_setattr *s,
+int meta_setattr(struct meta *m, uint64_t ino, const struct dfs_setattr *s,
                  struct dfs_attr *out);
 /* mode carries the type (S_IFREG if none; not a directory or symlink). */
 int meta_mknod(struct meta *m, uint64_t parent, const char *name, uint32_t mode,

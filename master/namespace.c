@@ -534,32 +534,15 @@ int meta_readdir(struct meta *m, uint64_t ino, uint64_t cookie, uint32_t limit,
 
 /* ---- setattr ---- */
 
-static void setattr_apply(const struct meta_setattr *s, struct dfs_attr *a,
-                          int64_t now)
-{
-    if (s->set & DFS_SET_MODE)
-        a->mode = (a->mode & TYPE_BITS) | (s->mode & PERM_BITS);
-    if (s->set & DFS_SET_UID) a->uid = s->uid;
-    if (s->set & DFS_SET_GID) a->gid = s->gid;
-    if ((s->set & DFS_SET_SIZE) && s->size != a->size)
-        a->mtime_ns = now; /* truncate(2) changes mtime; explicit wins */
-    if (s->set & DFS_SET_SIZE) a->size = s->size;
-    if (s->set & DFS_SET_ATIME) a->atime_ns = s->atime_ns;
-    if (s->set & DFS_SET_ATIME_NOW) a->atime_ns = now;
-    if (s->set & DFS_SET_MTIME) a->mtime_ns = s->mtime_ns;
-    if (s->set & DFS_SET_MTIME_NOW) a->mtime_ns = now;
-    a->ctime_ns = now;
-}
-
 static int setattr_locked(struct meta *m, uint64_t ino,
-                          const struct meta_setattr *s, struct dfs_attr *out)
+                          const struct dfs_setattr *s, struct dfs_attr *out)
 {
     struct dfs_attr a;
     int rc = meta_inode_get(m, ino, &a);
     if (rc < 0) return rc;
     if ((s->set & DFS_SET_SIZE) && !S_ISREG(a.mode))
         return S_ISDIR(a.mode) ? -EISDIR : -EINVAL;
-    setattr_apply(s, &a, meta_now_ns());
+    meta_attr_apply_setattr(&a, s, meta_now_ns());
     sqlite3_stmt *st =
         meta_stmt(m, "UPDATE inodes SET mode = ?, uid = ?, gid = ?, size = ?,"
                      " atime_ns = ?, mtime_ns = ?, ctime_ns = ? WHERE ino = ?");
@@ -578,7 +561,7 @@ static int setattr_locked(struct meta *m, uint64_t ino,
     return rc;
 }
 
-int meta_setattr(struct meta *m, uint64_t ino, const struct meta_setattr *s,
+int meta_setattr(struct meta *m, uint64_t ino, const struct dfs_setattr *s,
                  struct dfs_attr *out)
 {
     if ((s->set & DFS_SET_SIZE) && s->size > INT64_MAX) return -EFBIG;

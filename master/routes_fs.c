@@ -69,7 +69,7 @@ static int op_getattr(struct meta *m, json_object *in, json_object *out,
 }
 
 /* The fields named by the set bits must be present. */
-static int decode_setattr(json_object *in, struct meta_setattr *s, char *err,
+static int decode_setattr(json_object *in, struct dfs_setattr *s, char *err,
                           size_t errlen)
 {
     int rc = json_get_u32(in, K_SET, &s->set, err, errlen);
@@ -92,7 +92,7 @@ static int op_setattr(struct meta *m, json_object *in, json_object *out,
                       char *err, size_t errlen)
 {
     uint64_t ino;
-    struct meta_setattr s = {0};
+    struct dfs_setattr s = {0};
     struct dfs_attr a;
     int rc = json_get_u64(in, K_INO, &ino, err, errlen);
     if (rc == 0) rc = decode_setattr(in, &s, err, errlen);

@@ -390,7 +390,7 @@ static void test_setattr(void **state)
     uint64_t f = mkfile_ok(m, 1, "f");
     uint64_t d = mkdir_ok(m, 1, "d");
     assert_int_equal(meta_getattr(m, f, &before), 0);
-    struct meta_setattr s = {.set = DFS_SET_MODE | DFS_SET_UID | DFS_SET_GID |
+    struct dfs_setattr s = {.set = DFS_SET_MODE | DFS_SET_UID | DFS_SET_GID |
                                     DFS_SET_ATIME | DFS_SET_MTIME,
                              .mode = S_IFDIR | 04711,
                              .uid = 7,
@@ -404,10 +404,10 @@ static void test_setattr(void **state)
     assert_int_equal(a.atime_ns, 123);
     assert_int_equal(a.mtime_ns, 456);
     assert_true(a.ctime_ns >= before.ctime_ns);
-    struct meta_setattr now = {.set = DFS_SET_MTIME_NOW | DFS_SET_ATIME_NOW};
+    struct dfs_setattr now = {.set = DFS_SET_MTIME_NOW | DFS_SET_ATIME_NOW};
     assert_int_equal(meta_setattr(m, f, &now, &a), 0);
     assert_true(a.mtime_ns > 456 && a.atime_ns > 123);
-    struct meta_setattr sz = {.set = DFS_SET_SIZE, .size = 10};
+    struct dfs_setattr sz = {.set = DFS_SET_SIZE, .size = 10};
     assert_int_equal(meta_setattr(m, d, &sz, &a), -EISDIR);
     assert_int_equal(meta_setattr(m, 999, &sz, &a), -ENOENT);
     assert_int_equal(meta_getattr(m, f, &a), 0);
@@ -471,7 +471,7 @@ static void test_commit_truncate(void **state)
     assert_int_equal(map.chunks[2].len, 500);
     meta_chunk_map_free(&map);
     /* truncate: chunks wholly past the size go */
-    struct meta_setattr s = {.set = DFS_SET_SIZE, .size = 1001};
+    struct dfs_setattr s = {.set = DFS_SET_SIZE, .size = 1001};
     assert_int_equal(meta_setattr(m, f, &s, &a), 0);
     assert_int_equal(chunk_count(m, f, &size), 2);
     s.size = 1000;
