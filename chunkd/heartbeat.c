@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
+#include "chunk_id.h"
 #include "json_util.h"
 #include "log.h"
 #include "periodic.h"
@@ -26,6 +28,7 @@ struct heartbeat {
     bool warned;        /* the "unreachable" warning was logged */
     bool report_due;    /* send the full list after the next good beat */
     time_t last_report; /* CLOCK_MONOTONIC seconds */
+    json_object *added; /* copies made, not yet in an answered beat */
 };
 
 static time_t heartbeat_now(void)
@@ -62,18 +65,45 @@ static json_object *heartbeat_body(struct heartbeat *hb)
     json_add_u64(o, K_CAPACITY, capacity);
     json_add_u64(o, K_FREE, free_bytes);
     json_add_u64(o, K_CHUNK_COUNT, chunk_store_count(hb->cfg.store));
+    size_t held = json_object_array_length(hb->added);
+    if (hb->cfg.copier)
+        copier_take_done(hb->cfg.copier, hb->added, DFS_ADDED_MAX - held);
+    if (json_object_array_length(hb->added) > 0)
+        json_object_object_add(o, K_ADDED, json_object_get(hb->added));
     return o;
+}
+
+/* A copy command's chunk id and source, if it is one and well-formed. */
+static bool copy_command(json_object *c, const char **id, const char **from)
+{
+    json_object *v;
+    struct addr a;
+    char err[128];
+    if (!json_object_is_type(c, json_type_object) ||
+        !json_object_object_get_ex(c, K_OP, &v) ||
+        strcmp(json_object_get_string(v), DFS_CMD_COPY) != 0)
+        return false;
+    *id = json_object_object_get_ex(c, K_ID, &v) ? json_object_get_string(v)
+                                                 : NULL;
+    *from = json_object_object_get_ex(c, K_FROM, &v) ? json_object_get_string(v)
+                                                     : NULL;
+    return *id && *from && chunk_id_valid(*id) &&
+           addr_parse(*from, &a, err, sizeof(err)) == 0;
 }
 
 void heartbeat_run_commands(struct heartbeat *hb, json_object *commands)
 {
     size_t n = json_object_array_length(commands);
+    const char *id, *from;
 
-    (void)hb;
-    for (size_t i = 0; i < n; i++)
-        log_debug(
-            "master command ignored (not implemented): %s",
-            json_object_to_json_string(json_object_array_get_idx(commands, i)));
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(commands, i);
+        if (hb->cfg.copier && copy_command(c, &id, &from))
+            copier_enqueue(hb->cfg.copier, id, from);
+        else
+            log_warn("master command ignored (unknown or malformed): %.200s",
+                     json_object_to_json_string(c));
+    }
 }
 
 static int heartbeat_add_id(const char *id, void *ctx)
@@ -150,6 +180,8 @@ static int heartbeat_tick(void *arg)
         return 0;
     }
     heartbeat_note_success(hb);
+    json_object_put(hb->added); /* the master has them now */
+    hb->added = json_object_new_array();
     if (json_object_object_get_ex(reply, K_COMMANDS, &commands) &&
         json_object_is_type(commands, json_type_array))
         heartbeat_run_commands(hb, commands);
@@ -167,10 +199,12 @@ struct heartbeat *heartbeat_start(const struct heartbeat_config *cfg)
     if (!hb) return NULL;
     hb->cfg = *cfg;
     hb->report_due = true;
+    hb->added = json_object_new_array();
     const struct periodic_job jobs[] = {
         {"heartbeat", cfg->interval_ms, heartbeat_tick, hb, true}, {0}};
     hb->timer = periodic_start(jobs);
     if (!hb->timer) {
+        json_object_put(hb->added);
         free(hb);
         return NULL;
     }
@@ -181,5 +215,6 @@ void heartbeat_stop(struct heartbeat *hb)
 {
     if (!hb) return;
     periodic_stop(hb->timer);
+    json_object_put(hb->added);
     free(hb);
 }

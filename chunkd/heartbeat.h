@@ -7,8 +7,9 @@
  * time the master comes back after being unreachable), and every
  * HEARTBEAT_REPORT_INTERVAL_S after that, a POST /v1/node/report sends the
  * full list of chunk ids so the master can reconcile its map.  The
- * heartbeat reply carries commands (copy, delete), handed to
- * heartbeat_run_commands().
+ * heartbeat reply carries commands: each "copy" goes to the copier
+ * (copier.h), and the ids it has stored since go back in the "added"
+ * array of the next heartbeat, kept until a heartbeat is answered.
  *
  * Known limit: the report is one JSON body, and the master accepts at most
  * DFS_JSON_BODY_MAX (1 MiB), i.e. about 15,000 ids (~60 GiB of chunks);
@@ -22,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "chunk_store.h"
+#include "copier.h"
 #include "http_client.h"
 
 #define HEARTBEAT_REPORT_INTERVAL_S 60
@@ -35,6 +37,7 @@ struct heartbeat_config {
     long long interval_ms;
     struct chunk_store *store;
     struct http_client *client; /* signs as the chunkd role */
+    struct copier *copier;
 };
 
 struct heartbeat;
@@ -44,8 +47,8 @@ struct heartbeat;
 struct heartbeat *heartbeat_start(const struct heartbeat_config *cfg);
 void heartbeat_stop(struct heartbeat *hb);
 
-/* Hook for the master's orders (the "commands" array of a heartbeat
- * reply).  Not implemented yet: each command is logged and ignored. */
+/* The master's orders (the "commands" array of a heartbeat reply): each
+ * well-formed copy is queued; anything else is logged and ignored. */
 void heartbeat_run_commands(struct heartbeat *hb, json_object *commands);
 
 #endif

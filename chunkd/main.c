@@ -5,6 +5,7 @@
  * the cluster secret, serve HTTP, then run the periodic jobs until SIGTERM
  * or SIGINT:
  *   heartbeat   every --heartbeat-ms      (heartbeat.c: beat + chunk report)
+ *   copier      on the master's commands  (copier.c: re-replication)
  *   fsync       every --fsync-delay-ms    (chunk_store_flush_pending)
  * On the way out the pending fsyncs are flushed so a clean stop never
  * loses an acknowledged chunk.
@@ -89,6 +90,7 @@ struct chunkd {
     struct http_server *server;
     struct http_client *client;
     struct heartbeat *heartbeat;
+    struct copier *copier;
     struct periodic *jobs;
 };
 
@@ -207,6 +209,9 @@ static void start_jobs(struct chunkd *d)
     d->client = http_client_new(&d->keys, opt_tls_ca);
     if (!d->client) daemon_die(1, "cannot create the HTTP client");
     hb.client = d->client;
+    d->copier = copier_start(d->store, d->client);
+    if (!d->copier) daemon_die(1, "cannot start threads: %s", strerror(errno));
+    hb.copier = d->copier;
     d->heartbeat = heartbeat_start(&hb);
     d->jobs = periodic_start(jobs);
     if (!d->heartbeat || !d->jobs)
@@ -218,6 +223,7 @@ static void stop(struct chunkd *d)
     int rc;
 
     heartbeat_stop(d->heartbeat);
+    copier_stop(d->copier); /* after the heartbeat, which feeds it */
     periodic_stop(d->jobs);
     http_server_stop(d->server); /* no more puts after this */
     rc = chunk_store_flush_pending(d->store);

@@ -89,6 +89,9 @@
 #define K_OPS "ops"         /* batch: the ops, each {"op": name, ...} */
 #define K_RESULTS "results" /* batch: each op's reply or error object */
 #define K_FROM "from"
+/* heartbeat: chunks this node stored on a copy command since its last
+ * answered beat */
+#define K_ADDED "added"
 #define K_TOTAL "total"
 #define K_AVAIL "avail"
 #define K_FILES "files"
@@ -121,6 +124,13 @@
 #define DFS_READDIR_LIMIT_MAX 1024
 /* ops in one POST /v1/fs/batch */
 #define DFS_BATCH_MAX 256
+/* ids in one heartbeat's K_ADDED */
+#define DFS_ADDED_MAX 1024
+
+/* Heartbeat reply commands ({"op": ..., ...} in K_COMMANDS). */
+/* Fetch chunk K_ID from the chunk server at K_FROM ("host:port"), check
+ * it against its id, store it durably, list it in the next K_ADDED. */
+#define DFS_CMD_COPY "copy"
 
 /* HTTP header carrying the request signature (see auth.h). */
 #define DFS_AUTH_HEADER "X-Dfs-Auth"

@@ -37,6 +37,7 @@ struct http_reply {
 };
 
 static struct meta *fuzz_meta;
+static struct master_ctx fuzz_ctx; /* what the handlers get */
 static char fuzz_dir[] = "/dev/shm/dfs-fuzz-master-XXXXXX";
 static char fuzz_db[sizeof(fuzz_dir) + 16];
 static unsigned fuzz_runs;
@@ -150,13 +151,22 @@ static void fuzz_store_open(void)
         fprintf(stderr, "fuzz_master_routes: %s\n", err);
         abort();
     }
+    fuzz_ctx.meta = fuzz_meta;
+    fuzz_ctx.repair = repair_new(fuzz_meta);
+    if (!fuzz_ctx.repair) abort();
+}
+
+static void fuzz_store_close(void)
+{
+    repair_free(fuzz_ctx.repair);
+    meta_close(fuzz_meta);
 }
 
 static void fuzz_cleanup(void)
 {
     char path[sizeof(fuzz_db) + 8];
 
-    meta_close(fuzz_meta);
+    fuzz_store_close();
     unlink(fuzz_db);
     snprintf(path, sizeof(path), "%s-wal", fuzz_db);
     unlink(path);
@@ -192,19 +202,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct http_reply rep = {.status = 0, .op = op};
 
     if (++fuzz_runs % FUZZ_RESET == 0) {
-        meta_close(fuzz_meta);
+        fuzz_store_close();
         fuzz_store_open();
     }
     if (strcmp(op, "heartbeat") == 0) {
         req.role = AUTH_ROLE_CHUNKD;
         rep.op = NULL;
-        routes_node_heartbeat(&req, &rep, fuzz_meta);
+        routes_node_heartbeat(&req, &rep, &fuzz_ctx);
     } else if (strcmp(op, "report") == 0) {
         req.role = AUTH_ROLE_CHUNKD;
         rep.op = NULL;
-        routes_node_report(&req, &rep, fuzz_meta);
+        routes_node_report(&req, &rep, &fuzz_ctx);
     } else {
-        routes_fs(&req, &rep, fuzz_meta);
+        routes_fs(&req, &rep, &fuzz_ctx);
     }
     FUZZ_CHECK(rep.status != 0); /* every request gets an answer */
     free(op);

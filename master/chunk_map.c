@@ -190,8 +190,10 @@ static int commit_locked(struct meta *m, uint64_t ino, uint64_t size,
     sqlite3_bind_int64(st, 4, (int64_t)ino);
     rc = meta_exec(m, st);
     if (rc == 0) rc = meta_chunks_cut(m, ino, size);
-    for (size_t i = 0; rc == 0 && i < n; i++)
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         rc = chunk_put(m, ino, &chunks[i]);
+        if (chunks[i].nnodes < m->replication) m->weak_hint = true;
+    }
     if (rc == 0) rc = meta_inode_get(m, ino, out);
     return rc;
 }

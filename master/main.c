@@ -96,15 +96,20 @@ static const struct http_route routes[] = {
 
 static int job_node_sweep(void *ctx)
 {
-    return meta_nodes_sweep(ctx);
+    return meta_nodes_sweep(((struct master_ctx *)ctx)->meta);
+}
+
+static int job_repair(void *ctx)
+{
+    return repair_run(((struct master_ctx *)ctx)->repair);
 }
 
 /* Every periodic job of the master, with its interval. */
-static struct periodic *start_jobs(struct meta *m)
+static struct periodic *start_jobs(struct master_ctx *mc)
 {
     struct periodic_job jobs[] = {
-        {"node liveness sweep", 1000, job_node_sweep, m, false},
-        /* TODO(repair): re-replication and garbage collection go here. */
+        {"node liveness sweep", 1000, job_node_sweep, mc, false},
+        {"repair planning", 1000, job_repair, mc, false},
         {0}};
 
     return periodic_start(jobs);
@@ -252,10 +257,12 @@ int main(int argc, char **argv)
     }
 
     daemon_block_signals(&stop_signals);
+    struct master_ctx mc = {m, repair_new(m)};
+    if (!mc.repair) daemon_die(1, "out of memory");
     struct http_server_config hc = {
         .listen = listen,
         .routes = routes,
-        .ctx = m,
+        .ctx = &mc,
         .keys = &keys,
         .per_ip_connection_limit = (unsigned)dopt.max_conns_per_ip,
         .tls_cert_file = dopt.tls_cert,
@@ -263,7 +270,7 @@ int main(int argc, char **argv)
     struct http_server *server = serve(&hc, &pd);
     int port = http_server_port(server);
     if (dopt.addr_file) write_addr_file(dopt.addr_file, &listen, port);
-    struct periodic *timers = start_jobs(m);
+    struct periodic *timers = start_jobs(&mc);
     if (!timers) daemon_die(1, "cannot start the periodic jobs thread");
     log_info("listening on %s:%d, data %s, chunk size %u, replication %u",
              listen.host, port, opt_data, meta_chunk_size(m),
@@ -273,6 +280,7 @@ int main(int argc, char **argv)
     log_info("stopping on signal %d", sig);
     periodic_stop(timers);
     http_server_stop(server);
+    repair_free(mc.repair);
     meta_close(m);
     config_free(options);
     sodium_memzero(&keys, sizeof(keys));

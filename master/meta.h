@@ -46,6 +46,12 @@ uint32_t meta_replication(const struct meta *m);
 typedef int64_t (*meta_clock_fn)(void *arg);
 void meta_set_clock(struct meta *m, meta_clock_fn now_ms, void *arg);
 void meta_set_dead_after_ms(struct meta *m, int64_t ms);
+/* Now on that clock. */
+int64_t meta_time_ms(struct meta *m);
+/* true once after the store saw something that may leave chunks with
+ * fewer live copies than the factor (a commit naming fewer nodes, a chunk
+ * report replacing a node's list), and once after opening. */
+bool meta_weak_hint_take(struct meta *m);
 
 /* ---- namespace (namespace.c) ---- */
 
@@ -98,6 +104,9 @@ int meta_node_heartbeat(struct meta *m, const struct dfs_node *n);
 /* The node holds exactly these chunks: replace its replica records. */
 int meta_node_report(struct meta *m, const char *node_id,
                      const char (*ids)[CHUNK_ID_STRLEN], size_t n);
+/* The node now also holds these chunks (copies it made on command). */
+int meta_node_added(struct meta *m, const char *node_id,
+                    const char (*ids)[CHUNK_ID_STRLEN], size_t n);
 /* Nodes (all, or only live ones) sorted by id, with alive set.
  * *out malloc'd (free()). */
 int meta_nodes(struct meta *m, bool all, struct dfs_node **out, size_t *n);
@@ -116,5 +125,18 @@ struct meta_counts {
     uint64_t under_replicated; /* of those, with < replication live copies */
 };
 int meta_counts(struct meta *m, struct meta_counts *out);
+
+/* A chunk some file refers to that has fewer live copies than the
+ * replication factor, with the live nodes that hold it. */
+struct meta_weak_chunk {
+    char id[CHUNK_ID_STRLEN];
+    size_t nholders;
+    char holders[DFS_MAX_REPLICAS][PLACEMENT_NODE_ID_MAX + 1];
+};
+/* Up to max weak chunks into out, fewest live copies first (a chunk with
+ * none, lost until a holder returns, comes first).  Scans every referenced
+ * chunk: run it when something changed, not on every request. */
+int meta_weak_chunks(struct meta *m, struct meta_weak_chunk *out, size_t max,
+                     size_t *n);
 
 #endif

@@ -129,6 +129,20 @@ void meta_set_dead_after_ms(struct meta *m, int64_t ms)
     m->dead_after_ms = ms;
 }
 
+int64_t meta_time_ms(struct meta *m)
+{
+    return meta_now_ms(m);
+}
+
+bool meta_weak_hint_take(struct meta *m)
+{
+    meta_lock(m);
+    bool hint = m->weak_hint;
+    m->weak_hint = false;
+    meta_unlock(m);
+    return hint;
+}
+
 uint32_t meta_chunk_size(const struct meta *m)
 {
     return m->chunk_size;
@@ -423,6 +437,7 @@ int meta_open(const char *path, const struct meta_format *fmt,
     pthread_mutex_init(&m->lock, NULL);
     meta_set_clock(m, NULL, NULL);
     m->dead_after_ms = 10000;
+    m->weak_hint = true; /* nothing is known about the replicas yet */
     int rc = sqlite3_open_v2(path, &m->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {

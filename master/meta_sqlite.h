@@ -35,6 +35,7 @@ struct meta {
     meta_clock_fn now_ms;
     void *clock_arg;
     int64_t dead_after_ms;
+    bool weak_hint; /* see meta_weak_hint_take */
     struct meta_stmt_slot stmts[META_STMT_CACHE];
     size_t nstmts;
 };

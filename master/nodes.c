@@ -1,6 +1,7 @@
 /*
  * nodes.c - the registry of chunk servers (meta_node_*, meta_nodes,
- * meta_statfs, meta_counts of meta.h) over the nodes and replicas tables.
+ * meta_statfs, meta_counts, meta_weak_chunks of meta.h) over the nodes and
+ * replicas tables.
  *
  * A node exists once it has sent a heartbeat; it is alive while its last
  * heartbeat is younger than dead_after_ms on the injectable clock.
@@ -101,15 +102,14 @@ int meta_node_heartbeat(struct meta *m, const struct dfs_node *n)
     return meta_tx_end(m, heartbeat_locked(m, n));
 }
 
-static int report_locked(struct meta *m, const char *node_id,
-                         const char (*ids)[CHUNK_ID_STRLEN], size_t n)
+static int replicas_add(struct meta *m, const char *node_id,
+                        const char (*ids)[CHUNK_ID_STRLEN], size_t n)
 {
-    sqlite3_stmt *st = meta_stmt(m, "DELETE FROM replicas WHERE node_id = ?");
-    sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
-    int rc = meta_exec(m, st);
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        st = meta_stmt(m, "INSERT OR IGNORE INTO replicas(chunk_id, node_id)"
-                          " VALUES (?, ?)");
+        sqlite3_stmt *st =
+            meta_stmt(m, "INSERT OR IGNORE INTO replicas(chunk_id, node_id)"
+                         " VALUES (?, ?)");
         sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, node_id, -1, SQLITE_STATIC);
         rc = meta_exec(m, st);
@@ -117,15 +117,42 @@ static int report_locked(struct meta *m, const char *node_id,
     return rc;
 }
 
-int meta_node_report(struct meta *m, const char *node_id,
-                     const char (*ids)[CHUNK_ID_STRLEN], size_t n)
+static int report_locked(struct meta *m, const char *node_id,
+                         const char (*ids)[CHUNK_ID_STRLEN], size_t n)
+{
+    sqlite3_stmt *st = meta_stmt(m, "DELETE FROM replicas WHERE node_id = ?");
+    sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
+    int rc = meta_exec(m, st);
+    m->weak_hint = true; /* the node may have lost chunks */
+    return rc == 0 ? replicas_add(m, node_id, ids, n) : rc;
+}
+
+static int ids_check(const char *node_id, const char (*ids)[CHUNK_ID_STRLEN],
+                     size_t n)
 {
     if (!meta_node_id_valid(node_id)) return -EINVAL;
     for (size_t i = 0; i < n; i++)
         if (!chunk_id_valid(ids[i])) return -EINVAL;
-    int rc = meta_tx_begin(m);
+    return 0;
+}
+
+int meta_node_report(struct meta *m, const char *node_id,
+                     const char (*ids)[CHUNK_ID_STRLEN], size_t n)
+{
+    int rc = ids_check(node_id, ids, n);
+    if (rc == 0) rc = meta_tx_begin(m);
     if (rc < 0) return rc;
     return meta_tx_end(m, report_locked(m, node_id, ids, n));
+}
+
+int meta_node_added(struct meta *m, const char *node_id,
+                    const char (*ids)[CHUNK_ID_STRLEN], size_t n)
+{
+    int rc = ids_check(node_id, ids, n);
+    if (rc == 0 && n == 0) return 0;
+    if (rc == 0) rc = meta_tx_begin(m);
+    if (rc < 0) return rc;
+    return meta_tx_end(m, replicas_add(m, node_id, ids, n));
 }
 
 /* ---- listing ---- */
@@ -202,7 +229,7 @@ static int sweep_locked(struct meta *m)
     st = meta_stmt(m, "UPDATE nodes SET declared_dead = 1"
                       " WHERE declared_dead = 0 AND last_seen_ms <= ?");
     sqlite3_bind_int64(st, 1, now - m->dead_after_ms);
-    /* TODO(repair): queue the dead nodes' chunks for re-replication. */
+    /* Their chunks are now weak (meta_weak_chunks): repair.c sees that. */
     return meta_exec(m, st);
 }
 
@@ -278,4 +305,45 @@ int meta_counts(struct meta *m, struct meta_counts *out)
     }
     meta_unlock(m);
     return rc;
+}
+
+/* ---- weak chunks (for repair) ---- */
+
+/* holders: the comma-separated live node ids of group_concat, or NULL. */
+static void weak_from_row(sqlite3_stmt *st, struct meta_weak_chunk *w)
+{
+    memset(w, 0, sizeof(*w));
+    snprintf(w->id, sizeof(w->id), "%s", sqlite3_column_text(st, 0));
+    const char *p = (const char *)sqlite3_column_text(st, 1);
+    while (p && *p && w->nholders < DFS_MAX_REPLICAS) {
+        size_t len = strcspn(p, ",");
+        if (len > 0 && len <= PLACEMENT_NODE_ID_MAX)
+            memcpy(w->holders[w->nholders++], p, len);
+        p += len + (p[len] == ',');
+    }
+}
+
+int meta_weak_chunks(struct meta *m, struct meta_weak_chunk *out, size_t max,
+                     size_t *n)
+{
+    *n = 0;
+    meta_lock(m);
+    /* Node ids are [0-9a-zA-Z_-], so a comma separates them safely. */
+    sqlite3_stmt *st = meta_stmt(
+        m, "SELECT c.chunk_id, group_concat(n.node_id, ',') FROM"
+           " (SELECT DISTINCT chunk_id FROM file_chunks) c"
+           " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"
+           " LEFT JOIN nodes n ON n.node_id = r.node_id AND n.last_seen_ms > ?1"
+           " GROUP BY c.chunk_id HAVING count(n.node_id) < ?2"
+           " ORDER BY count(n.node_id), c.chunk_id LIMIT ?3");
+    sqlite3_bind_int64(st, 1, alive_since(m));
+    sqlite3_bind_int64(st, 2, m->replication);
+    sqlite3_bind_int64(st, 3, (int64_t)max);
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        weak_from_row(st, &out[(*n)++]);
+    if (*n == max) rc = SQLITE_DONE;
+    sqlite3_reset(st);
+    meta_unlock(m);
+    return rc == SQLITE_DONE ? 0 : meta_errno(m, rc, "weak chunks");
 }

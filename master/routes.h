@@ -4,12 +4,20 @@
  * Each handler decodes a JSON request, makes one meta.h call and encodes
  * the reply; a failure becomes the wire's {"error","message"} body.  The
  * route table itself (paths, roles, body limits) is in main.c, where it
- * can be read in one place.  ctx is the struct meta.
+ * can be read in one place.  ctx is a struct master_ctx.
  */
 #ifndef DFS_MASTER_ROUTES_H
 #define DFS_MASTER_ROUTES_H
 
 #include "http_server.h"
+#include "meta.h"
+#include "repair.h"
+
+/* What every handler gets as ctx. */
+struct master_ctx {
+    struct meta *meta;
+    struct repair *repair;
+};
 
 /* POST /v1/fs/<op>: the namespace and chunk map operations. */
 void routes_fs(struct http_request *req, struct http_reply *rep, void *ctx);

@@ -4,8 +4,8 @@
  * POST /v1/node/{heartbeat,report} from chunk servers.
  *
  * The heartbeat reply is where the master gives a chunk server its work
- * (copy chunk X from Y, delete Z); node_commands() is that hook, empty
- * until the repair scheduler exists.
+ * (repair_commands: copy chunk X from Y), and the next heartbeat says
+ * which copies it made (K_ADDED, recorded by repair_added).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,7 +29,7 @@ static void reply_and_put(struct http_reply *rep, json_object *out)
 void routes_cluster_info(struct http_request *req, struct http_reply *rep,
                          void *ctx)
 {
-    struct meta *m = ctx;
+    struct meta *m = ((struct master_ctx *)ctx)->meta;
     (void)req;
     json_object *out = json_object_new_object();
     json_add_u64(out, K_CHUNK_SIZE, meta_chunk_size(m));
@@ -67,7 +67,8 @@ void routes_cluster_nodes(struct http_request *req, struct http_reply *rep,
                           void *ctx)
 {
     (void)req;
-    json_object *out = nodes_reply(ctx, false, rep);
+    json_object *out =
+        nodes_reply(((struct master_ctx *)ctx)->meta, false, rep);
     if (out) reply_and_put(rep, out);
 }
 
@@ -76,7 +77,7 @@ void routes_cluster_statfs(struct http_request *req, struct http_reply *rep,
 {
     struct meta_statfs s;
     (void)req;
-    int rc = meta_statfs(ctx, &s);
+    int rc = meta_statfs(((struct master_ctx *)ctx)->meta, &s);
     if (rc < 0) {
         http_reply_errno(rep, -rc, "statfs failed");
         return;
@@ -91,7 +92,7 @@ void routes_cluster_statfs(struct http_request *req, struct http_reply *rep,
 void routes_cluster_status(struct http_request *req, struct http_reply *rep,
                            void *ctx)
 {
-    struct meta *m = ctx;
+    struct meta *m = ((struct master_ctx *)ctx)->meta;
     struct meta_counts c;
     (void)req;
     int rc = meta_counts(m, &c);
@@ -109,15 +110,6 @@ void routes_cluster_status(struct http_request *req, struct http_reply *rep,
     reply_and_put(rep, out);
 }
 
-/* Work for node_id, sent back with its heartbeat.
- * TODO(repair): copy and delete commands from the repair scheduler. */
-static json_object *node_commands(struct meta *m, const char *node_id)
-{
-    (void)m;
-    (void)node_id;
-    return json_object_new_array();
-}
-
 /* Parse the body or reply 400; NULL when replied. */
 static json_object *parse_body(struct http_request *req, struct http_reply *rep)
 {
@@ -130,30 +122,6 @@ static json_object *parse_body(struct http_request *req, struct http_reply *rep)
         return NULL;
     }
     return in;
-}
-
-void routes_node_heartbeat(struct http_request *req, struct http_reply *rep,
-                           void *ctx)
-{
-    struct meta *m = ctx;
-    struct dfs_node n;
-    char err[256];
-    json_object *in = parse_body(req, rep);
-    if (!in) return;
-    int rc = meta_node_from_json(in, &n, err, sizeof(err));
-    json_object_put(in);
-    if (rc < 0) {
-        http_reply_errno(rep, -rc, "heartbeat: %s", err);
-        return;
-    }
-    rc = meta_node_heartbeat(m, &n);
-    if (rc < 0) {
-        http_reply_errno(rep, -rc, "heartbeat from %s refused", n.id);
-        return;
-    }
-    json_object *out = json_object_new_object();
-    json_object_object_add(out, K_COMMANDS, node_commands(m, n.id));
-    reply_and_put(rep, out);
 }
 
 /* The "chunks" array as validated ids; *ids malloc'd. */
@@ -175,6 +143,57 @@ static int decode_ids(json_object *arr, char (**ids)[CHUNK_ID_STRLEN],
     return 0;
 }
 
+/* The copies the node made on our commands (optional K_ADDED), as
+ * validated ids; *ids malloc'd (NULL and 0 when absent). */
+static int heartbeat_added(json_object *in, char (**ids)[CHUNK_ID_STRLEN],
+                           size_t *n, char *err, size_t errlen)
+{
+    json_object *arr;
+    *ids = NULL;
+    *n = 0;
+    if (!json_object_object_get_ex(in, K_ADDED, &arr)) return 0;
+    if (!json_object_is_type(arr, json_type_array) ||
+        json_object_array_length(arr) > DFS_ADDED_MAX) {
+        snprintf(err, errlen, "\"%s\" is not an array of at most %d ids",
+                 K_ADDED, DFS_ADDED_MAX);
+        return -EINVAL;
+    }
+    int rc = decode_ids(arr, ids, n);
+    if (rc == -EINVAL)
+        snprintf(err, errlen, "\"%s\" holds a bad chunk id", K_ADDED);
+    return rc;
+}
+
+/* Everything in the body is checked before anything is recorded. */
+void routes_node_heartbeat(struct http_request *req, struct http_reply *rep,
+                           void *ctx)
+{
+    struct master_ctx *mc = ctx;
+    struct dfs_node n;
+    char err[256] = "";
+    char(*ids)[CHUNK_ID_STRLEN] = NULL;
+    size_t nids = 0;
+    json_object *in = parse_body(req, rep);
+    if (!in) return;
+    int rc = meta_node_from_json(in, &n, err, sizeof(err));
+    if (rc == 0) rc = heartbeat_added(in, &ids, &nids, err, sizeof(err));
+    json_object_put(in);
+    if (rc == 0 && (rc = meta_node_heartbeat(mc->meta, &n)) < 0)
+        snprintf(err, sizeof(err), "refused for %s", n.id);
+    if (rc == 0)
+        rc = repair_added(mc->repair, n.id, (const char(*)[CHUNK_ID_STRLEN])ids,
+                          nids);
+    free(ids);
+    if (rc < 0) {
+        http_reply_errno(rep, -rc, "heartbeat: %s",
+                         err[0] ? err : strerror(-rc));
+        return;
+    }
+    json_object *out = json_object_new_object();
+    json_object_object_add(out, K_COMMANDS, repair_commands(mc->repair, n.id));
+    reply_and_put(rep, out);
+}
+
 void routes_node_report(struct http_request *req, struct http_reply *rep,
                         void *ctx)
 {
@@ -191,8 +210,8 @@ void routes_node_report(struct http_request *req, struct http_reply *rep,
     if (rc == 0 && (rc = decode_ids(arr, &ids, &n)) < 0)
         snprintf(err, sizeof(err), "\"%s\" holds a bad chunk id", K_CHUNKS);
     if (rc == 0)
-        rc = meta_node_report(ctx, node_id, (const char(*)[CHUNK_ID_STRLEN])ids,
-                              n);
+        rc = meta_node_report(((struct master_ctx *)ctx)->meta, node_id,
+                              (const char(*)[CHUNK_ID_STRLEN])ids, n);
     if (rc == 0) {
         log_debug("report from %s: %zu chunks", node_id, n);
         reply_and_put(rep, json_object_new_object());

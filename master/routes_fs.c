@@ -453,7 +453,8 @@ void routes_fs(struct http_request *req, struct http_reply *rep, void *ctx)
     }
     int rc = json_parse_object(req->body, req->body_len, &in, err, sizeof(err));
     json_object *out = json_object_new_object();
-    if (rc == 0) rc = fn(ctx, in, out, err, sizeof(err));
+    if (rc == 0)
+        rc = fn(((struct master_ctx *)ctx)->meta, in, out, err, sizeof(err));
     if (rc < 0 && !err[0]) describe(in, rc, err, sizeof(err));
     if (rc == 0)
         http_reply_json(rep, 200, out);

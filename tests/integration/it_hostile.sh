@@ -115,6 +115,11 @@ namespace_listing >"$LOCAL/ns.after"
 diff "$LOCAL/ns.before" "$LOCAL/ns.after" | sed 's/^/    /' ||
     fail "the namespace changed (diff above)"
 
+step "no refused heartbeat registered a chunk server"
+# every server the master knows, alive or not: the rows of the status table
+assert_eq "chunk servers in dfs status" 3 \
+    "$(dfs status | awk 'NR > 1 && NF == 0 { exit } NR > 1 { n++ } END { print n }')"
+
 step "the data reads back identical through the mount"
 drop_cache "$MNT/big" "$MNT/hello" "$MNT"/dir/*
 assert_same_file "$LOCAL/big" "$MNT/big"

@@ -1,0 +1,313 @@
+/*
+ * repair.c - re-replication of weak chunks through heartbeat commands
+ * (see repair.h).
+ *
+ * The outstanding copies are a small array (REPAIR_INFLIGHT_MAX): scans
+ * over it are cheaper than any index would be at this size, and it is all
+ * the state there is; a restarted master simply plans again.
+ */
+#include "repair.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "json_util.h"
+#include "log.h"
+#include "placement.h"
+#include "wire.h"
+
+/* Weak chunks looked at per scan; the rest wait for the next one. */
+#define REPAIR_SCAN_MAX 256
+
+struct copy_job {
+    char id[CHUNK_ID_STRLEN];
+    char target[PLACEMENT_NODE_ID_MAX + 1]; /* node that copies */
+    char from[ADDR_TEXT_MAX];               /* holder it copies from */
+    int64_t deadline_ms;
+    bool sent;
+};
+
+struct repair {
+    struct meta *m;
+    pthread_mutex_t lock;
+    struct copy_job jobs[REPAIR_INFLIGHT_MAX];
+    size_t njobs;
+    bool scan_due;        /* scan at the next run */
+    bool hinted;          /* the store hinted since the last scan */
+    int64_t last_scan_ms; /* on the store's clock */
+    uint64_t live_hash;   /* the live node set at the last scan */
+    size_t lost;          /* weak chunks with no live copy, last logged */
+};
+
+struct repair *repair_new(struct meta *m)
+{
+    struct repair *r = calloc(1, sizeof(*r));
+    if (!r) return NULL;
+    r->m = m;
+    r->scan_due = true;
+    pthread_mutex_init(&r->lock, NULL);
+    return r;
+}
+
+void repair_free(struct repair *r)
+{
+    if (!r) return;
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+/* ---- outstanding copies (lock held) ---- */
+
+static void job_drop(struct repair *r, size_t i)
+{
+    r->jobs[i] = r->jobs[--r->njobs];
+}
+
+static void jobs_expire(struct repair *r, int64_t now)
+{
+    for (size_t i = r->njobs; i-- > 0;) {
+        if (r->jobs[i].deadline_ms > now) continue;
+        log_warn("copy of chunk %.12s to node %s (from %s) not confirmed in "
+                 "%d s: planning it again",
+                 r->jobs[i].id, r->jobs[i].target, r->jobs[i].from,
+                 REPAIR_TIMEOUT_MS / 1000);
+        job_drop(r, i);
+        r->scan_due = true;
+    }
+}
+
+static bool job_targets(const struct repair *r, const char *id,
+                        const char *node)
+{
+    for (size_t i = 0; i < r->njobs; i++)
+        if (strcmp(r->jobs[i].id, id) == 0 &&
+            strcmp(r->jobs[i].target, node) == 0)
+            return true;
+    return false;
+}
+
+static size_t jobs_for_chunk(const struct repair *r, const char *id)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->njobs; i++)
+        n += strcmp(r->jobs[i].id, id) == 0;
+    return n;
+}
+
+/* ---- planning ---- */
+
+static uint64_t live_set_hash(const struct dfs_node *nodes, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the sorted ids */
+    for (size_t i = 0; i < n; i++)
+        for (const char *p = nodes[i].id; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h ^ n;
+}
+
+static const struct dfs_node *node_by_id(const struct dfs_node *nodes, size_t n,
+                                         const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(nodes[i].id, id) == 0) return &nodes[i];
+    return NULL;
+}
+
+static bool holds(const struct meta_weak_chunk *w, const char *node)
+{
+    for (size_t i = 0; i < w->nholders; i++)
+        if (strcmp(w->holders[i], node) == 0) return true;
+    return false;
+}
+
+/* Live nodes that could take a copy of w: not holding it, not already
+ * copying it, with room for a chunk.  Returns how many (indexes in idx). */
+static size_t candidates(const struct repair *r,
+                         const struct meta_weak_chunk *w,
+                         const struct dfs_node *nodes, size_t n, size_t *idx)
+{
+    size_t k = 0;
+    uint64_t room = meta_chunk_size(r->m);
+    for (size_t i = 0; i < n; i++)
+        if (!holds(w, nodes[i].id) && !job_targets(r, w->id, nodes[i].id) &&
+            nodes[i].free >= room)
+            idx[k++] = i;
+    return k;
+}
+
+static void job_add(struct repair *r, const char *id, const char *target,
+                    const char *from, int64_t now)
+{
+    struct copy_job *j = &r->jobs[r->njobs++];
+    memset(j, 0, sizeof(*j));
+    snprintf(j->id, sizeof(j->id), "%s", id);
+    snprintf(j->target, sizeof(j->target), "%s", target);
+    snprintf(j->from, sizeof(j->from), "%s", from);
+    j->deadline_ms = now + REPAIR_TIMEOUT_MS;
+    log_info("repair: copy chunk %.12s to node %s from %s", id, target, from);
+}
+
+/* Scratch space for ranking, sized for the live node list of one scan. */
+struct rank_space {
+    size_t *idx, *order;
+    struct placement_node *pn;
+};
+
+/* Queue the copies w lacks.  true while w still needs work (queued or
+ * outstanding), false when nothing can be done for it now. */
+static bool plan_chunk(struct repair *r, const struct meta_weak_chunk *w,
+                       const struct dfs_node *nodes, size_t n,
+                       struct rank_space *rs, int64_t now)
+{
+    size_t want = meta_replication(r->m) < n ? meta_replication(r->m) : n;
+    if (w->nholders >= want) return false; /* as many as there are nodes */
+    size_t missing = want - w->nholders, pending = jobs_for_chunk(r, w->id);
+    if (pending >= missing) return true;
+
+    size_t k = candidates(r, w, nodes, n, rs->idx);
+    if (k == 0) return pending > 0;
+    for (size_t i = 0; i < k; i++) {
+        const struct dfs_node *c = &nodes[rs->idx[i]];
+        memset(&rs->pn[i], 0, sizeof(rs->pn[i]));
+        snprintf(rs->pn[i].id, sizeof(rs->pn[i].id), "%s", c->id);
+        snprintf(rs->pn[i].zone, sizeof(rs->pn[i].zone), "%s", c->zone);
+        rs->pn[i].weight = c->free;
+    }
+    placement_rank(w->id, rs->pn, k, k, rs->order);
+    for (size_t i = 0; i < k && pending < missing; i++) {
+        if (r->njobs == REPAIR_INFLIGHT_MAX) return true;
+        /* spread the reads over the holders, chunk by chunk */
+        size_t pick = (unsigned char)w->id[0] + pending;
+        const struct dfs_node *src =
+            node_by_id(nodes, n, w->holders[pick % w->nholders]);
+        if (!src) return pending > 0;
+        job_add(r, w->id, nodes[rs->idx[rs->order[i]]].id, src->addr, now);
+        pending++;
+    }
+    return true;
+}
+
+static void log_lost(struct repair *r, size_t lost)
+{
+    if (lost != r->lost && lost > 0)
+        log_error("repair: %zu chunk%s with no live copy: readable again only "
+                  "if a server holding them returns",
+                  lost, lost == 1 ? "" : "s");
+    else if (lost != r->lost)
+        log_info("repair: every chunk has a live copy again");
+    r->lost = lost;
+}
+
+/* One scan: weak chunks in, copy jobs out (lock held). */
+static int scan(struct repair *r, const struct dfs_node *nodes, size_t n,
+                int64_t now)
+{
+    size_t slots = n ? n : 1, nweak = 0, lost = 0;
+    struct meta_weak_chunk *weak = calloc(REPAIR_SCAN_MAX, sizeof(*weak));
+    struct rank_space rs = {calloc(slots, sizeof(size_t)),
+                            calloc(slots, sizeof(size_t)),
+                            calloc(slots, sizeof(struct placement_node))};
+    bool more = false;
+    int rc = weak && rs.idx && rs.order && rs.pn
+                 ? meta_weak_chunks(r->m, weak, REPAIR_SCAN_MAX, &nweak)
+                 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < nweak; i++) {
+        if (weak[i].nholders == 0)
+            lost++;
+        else if (plan_chunk(r, &weak[i], nodes, n, &rs, now))
+            more = true;
+    }
+    free(weak);
+    free(rs.idx);
+    free(rs.order);
+    free(rs.pn);
+    if (rc < 0) return rc;
+    log_lost(r, lost);
+    /* a full page may hide more weak chunks behind the ones planned */
+    r->scan_due = more || nweak == REPAIR_SCAN_MAX;
+    return 0;
+}
+
+int repair_run(struct repair *r)
+{
+    struct dfs_node *nodes;
+    size_t n;
+    int64_t now = meta_time_ms(r->m);
+    int rc = meta_nodes(r->m, false, &nodes, &n);
+    if (rc < 0) return rc;
+    uint64_t h = live_set_hash(nodes, n);
+    bool hint = meta_weak_hint_take(r->m);
+
+    pthread_mutex_lock(&r->lock);
+    jobs_expire(r, now);
+    /* A cluster with fewer live servers than the factor hints at every
+     * commit: such hints scan at most every REPAIR_HINT_MS. */
+    r->hinted |= hint;
+    if (r->scan_due || h != r->live_hash ||
+        (r->hinted && now - r->last_scan_ms >= REPAIR_HINT_MS) ||
+        now - r->last_scan_ms >= REPAIR_RESCAN_MS) {
+        r->hinted = false;
+        r->live_hash = h;
+        r->last_scan_ms = now;
+        rc = scan(r, nodes, n, now);
+    }
+    pthread_mutex_unlock(&r->lock);
+    free(nodes);
+    return rc;
+}
+
+/* ---- the chunk servers' side ---- */
+
+json_object *repair_commands(struct repair *r, const char *node_id)
+{
+    json_object *arr = json_object_new_array();
+    size_t given = 0;
+    int64_t now = meta_time_ms(r->m);
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->njobs && given < REPAIR_PER_BEAT; i++) {
+        struct copy_job *j = &r->jobs[i];
+        if (j->sent || strcmp(j->target, node_id) != 0) continue;
+        json_object *c = json_object_new_object();
+        json_add_string(c, K_OP, DFS_CMD_COPY);
+        json_add_string(c, K_ID, j->id);
+        json_add_string(c, K_FROM, j->from);
+        json_object_array_add(arr, c);
+        j->sent = true;
+        j->deadline_ms = now + REPAIR_TIMEOUT_MS;
+        given++;
+    }
+    pthread_mutex_unlock(&r->lock);
+    return arr;
+}
+
+int repair_added(struct repair *r, const char *node_id,
+                 const char (*ids)[CHUNK_ID_STRLEN], size_t n)
+{
+    int rc = meta_node_added(r->m, node_id, ids, n);
+    if (rc < 0 || n == 0) return rc;
+    pthread_mutex_lock(&r->lock);
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = r->njobs; i-- > 0;)
+            if (strcmp(r->jobs[i].id, ids[k]) == 0 &&
+                strcmp(r->jobs[i].target, node_id) == 0)
+                job_drop(r, i);
+    r->scan_due = true; /* the next page of weak chunks, if any */
+    pthread_mutex_unlock(&r->lock);
+    log_debug("node %s stored %zu repair cop%s", node_id, n,
+              n == 1 ? "y" : "ies");
+    return 0;
+}
+
+size_t repair_outstanding(struct repair *r)
+{
+    pthread_mutex_lock(&r->lock);
+    size_t n = r->njobs;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}

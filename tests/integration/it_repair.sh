@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# it_repair: the master re-replicates.
+#  1. Four chunk servers, replication 3: a file's chunks are on three of
+#     them.  kill -9 the server holding the most of its chunks; once the
+#     master declares it dead (--dead-after-ms 3000), every chunk is copied
+#     back to three live servers (found under its BLAKE2b-256 id in their
+#     data directories), `dfs status` counts no under-replicated chunk, and
+#     the file reads back identical with the page cache dropped.
+#  2. Three chunk servers, one of them on a full disk (a small tmpfs): a
+#     write stores 2 of 3 copies, as the mount's log says.  Nothing can be
+#     repaired while no server has room; a fourth server joins, and the
+#     chunks get their third copy there.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh" "$@"
+
+export DFS_MASTER_OPTS="--dead-after-ms 3000" DFS_CHUNKD_OPTS="--heartbeat-ms 300"
+SETTLE_S=${SETTLE_S:-60} # how long repair may take here (it takes a few seconds)
+CL=""       # the cluster directory of the part running
+TINY=""     # the tmpfs of part 2
+
+# tools/cluster CMD on $CL.
+cl() {
+    local cmd=$1 status=0
+    shift
+    step "tools/cluster $cmd ${CL#"$DIR"/} $*"
+    "$CLUSTER" "$cmd" "$CL" "$@" 2>&1 | sed 's/^/    /' || status=$?
+    ((status == 0)) || fail "tools/cluster $cmd $CL $* exited with status $status"
+}
+
+dfs_cli() {
+    "$DFS_BIN" --master "$(cat "$CL/master.addr")" --secret-file "$CL/secret" "$@"
+}
+
+# The ids of FILE's 4 MiB slices into $LOCAL/ids.
+chunk_ids() {
+    rm -rf "$LOCAL/slices"
+    mkdir "$LOCAL/slices"
+    split -b "$CHUNK_SIZE" -a 3 "$1" "$LOCAL/slices/s"
+    for f in "$LOCAL"/slices/s*; do chunk_id_of "$f"; done >"$LOCAL/ids"
+}
+
+# How many of the chunk servers K in "$@" hold chunk ID.
+copies_of() {
+    local id=$1 n=0 k
+    shift
+    for k in "$@"; do
+        [[ -f $CL/chunk$k/chunks/${id:0:2}/$id ]] && n=$((n + 1))
+    done
+    echo "$n"
+}
+
+# Print "ID COUNT" for each chunk of $LOCAL/ids not on exactly 3 of the
+# chunk servers K in "$@".
+short_chunks() {
+    local id n
+    while read -r id; do
+        n=$(copies_of "$id" "$@")
+        ((n == 3)) || echo "$id $n"
+    done <"$LOCAL/ids"
+}
+
+# Wait until every chunk is on 3 of the servers in "$@" and the master
+# counts none under-replicated.
+wait_repaired() {
+    local i bad under
+    for ((i = 0; i < SETTLE_S * 4; i++)); do
+        bad=$(short_chunks "$@")
+        under=$(dfs_cli status | sed -n 's/.*(\([0-9]*\) under-replicated).*/\1/p')
+        [[ -z $bad && $under == 0 ]] && return 0
+        sleep 0.25
+    done
+    fail "not repaired within ${SETTLE_S}s; under-replicated: '$under'; chunks (id copies):
+$bad"
+}
+
+# Part 2's cluster lives on a tmpfs: stop it before unmounting that.
+part2_down() {
+    [[ -n $TINY ]] || return 0
+    "$CLUSTER" down "$DIR/full" >/dev/null 2>&1
+    umount "$TINY"
+    TINY=""
+}
+trap 'st=$?; trap - ERR; set +e; part2_down; (exit "$st"); cleanup' EXIT
+it_begin
+
+# ---- 1. a dead server ----
+CL=$DIR
+cl up -n 4
+step "write a 40 MiB random file (10 chunks)"
+random_file "$LOCAL/f" $((40 * 1024 * 1024))
+cp "$LOCAL/f" "$MNT/f"
+chunk_ids "$LOCAL/f"
+assert_eq "chunks on 3 servers each" "" "$(short_chunks 1 2 3 4)"
+
+victim=1
+for k in 2 3 4; do
+    if (($(find "$CL/chunk$k/chunks" -type f | wc -l) > \
+        $(find "$CL/chunk$victim/chunks" -type f | wc -l))); then
+        victim=$k
+    fi
+done
+held=$(while read -r id; do copies_of "$id" $victim; done <"$LOCAL/ids" |
+    grep -c 1 || true)
+((held > 0)) || fail "chunk$victim holds none of the file's chunks"
+alive=$(for k in 1 2 3 4; do ((k == victim)) || printf '%s ' $k; done)
+step "kill -9 chunk$victim ($held of the 10 chunks), pid $(cat "$CL/chunk$victim.pid")"
+kill -9 "$(cat "$CL/chunk$victim.pid")"
+
+step "wait until each chunk is on the 3 live servers ($alive)"
+# shellcheck disable=SC2086  # one argument per server
+wait_repaired $alive
+grep -q "repair: copy chunk" "$DIR/master.log" ||
+    fail "the master's log names no repair copy"
+step "the file reads back identical with the page cache dropped"
+drop_cache "$MNT/f"
+assert_same_file "$LOCAL/f" "$MNT/f"
+step "chunk$victim comes back; the file still reads back identical"
+cl restart
+drop_cache "$MNT/f"
+assert_same_file "$LOCAL/f" "$MNT/f"
+cl down
+
+# ---- 2. a full disk, then a new server ----
+CL=$DIR/full
+TINY=$CL/chunk3
+mkdir -p "$TINY"
+step "chunk3 of a new cluster on a 6 MiB tmpfs (room for one chunk)"
+mount -t tmpfs -o size=6m,mode=0700 dfs-it-repair "$TINY"
+cl up -n 3
+step "write a 16 MiB random file (4 chunks): chunk3 takes one at most"
+random_file "$LOCAL/g" $((16 * 1024 * 1024))
+cp "$LOCAL/g" "$CL/mnt/g"
+chunk_ids "$LOCAL/g"
+grep -q "2 of 3 copies stored" "$CL/mount.log" ||
+    fail "the mount did not log a write with 2 of 3 copies"
+short=$(short_chunks 1 2 3 | wc -l)
+((short >= 3)) || fail "expected at least 3 chunks with 2 copies, got $short"
+sleep 2 # several repair runs, with no server that has room
+assert_eq "chunks still short with no room anywhere" "$short" \
+    "$(short_chunks 1 2 3 | wc -l)"
+step "a fourth chunk server joins"
+cl up -n 4
+wait_repaired 1 2 3 4
+assert_eq "chunks copied to chunk4" "$short" \
+    "$(while read -r id; do copies_of "$id" 4; done <"$LOCAL/ids" | grep -c 1)"
+drop_cache "$CL/mnt/g"
+assert_same_file "$LOCAL/g" "$CL/mnt/g"
+part2_down

@@ -1,0 +1,258 @@
+/*
+ * test_repair.c - re-replication planning (master/repair.h) over a real
+ * metadata store in a temporary file, on a fake clock: which chunk is
+ * copied where and from whom when a node dies, the commands a node gets
+ * per heartbeat, what "added" ends, what a timeout replans, and what
+ * cannot be repaired (no room, no live copy).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "meta.h"
+#include "repair.h"
+#include "wire.h"
+
+#define CS 1000
+#define DEAD_MS 10000
+#define ROOMY 1000000
+
+struct world {
+    char dir[64], path[128];
+    struct meta *m;
+    struct repair *r;
+    int64_t now_ms;
+    uint64_t ino;
+};
+
+static int64_t world_clock(void *arg)
+{
+    return ((struct world *)arg)->now_ms;
+}
+
+static int world_up(void **state)
+{
+    struct world *w = calloc(1, sizeof(*w));
+    struct meta_format fmt = {CS, 3};
+    struct dfs_attr a;
+    char err[256];
+    snprintf(w->dir, sizeof(w->dir), "/tmp/test_repair.XXXXXX");
+    if (!w->dir[0] || !mkdtemp(w->dir)) return -1;
+    snprintf(w->path, sizeof(w->path), "%s/meta.db", w->dir);
+    if (meta_open(w->path, &fmt, &w->m, err, sizeof(err)) < 0) return -1;
+    w->now_ms = 1000000;
+    meta_set_clock(w->m, world_clock, w);
+    meta_set_dead_after_ms(w->m, DEAD_MS);
+    if (meta_mknod(w->m, 1, "f", S_IFREG | 0644, 0, 0, 0, &a) < 0) return -1;
+    w->ino = a.ino;
+    w->r = repair_new(w->m);
+    *state = w;
+    return w->r ? 0 : -1;
+}
+
+static int world_down(void **state)
+{
+    struct world *w = *state;
+    char p[160];
+    repair_free(w->r);
+    meta_close(w->m);
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", w->path,
+                 (const char *[]){"", "-wal", "-shm"}[i]);
+        unlink(p);
+    }
+    rmdir(w->dir);
+    free(w);
+    return 0;
+}
+
+/* Node "nK" at 127.0.0.1:900K beats with free bytes. */
+static void beat(struct world *w, int k, uint64_t free_bytes)
+{
+    struct dfs_node n;
+    memset(&n, 0, sizeof(n));
+    snprintf(n.id, sizeof(n.id), "n%d", k);
+    snprintf(n.addr, sizeof(n.addr), "127.0.0.1:900%d", k);
+    n.capacity = 10 * (uint64_t)ROOMY;
+    n.free = free_bytes;
+    assert_int_equal(meta_node_heartbeat(w->m, &n), 0);
+}
+
+/* Chunk index idx of the file, id = 64 x fill, on the nodes in `on`
+ * ("123" = n1, n2, n3). */
+static void chunk_on(struct world *w, uint64_t idx, char fill, const char *on)
+{
+    struct dfs_chunk_ref ref;
+    struct dfs_attr a;
+    memset(&ref, 0, sizeof(ref));
+    ref.index = idx;
+    memset(ref.id, fill, CHUNK_ID_HEX);
+    ref.len = CS;
+    for (const char *p = on; *p; p++)
+        snprintf(ref.nodes[ref.nnodes++], sizeof(ref.nodes[0]), "n%c", *p);
+    assert_int_equal(meta_commit(w->m, w->ino, (idx + 1) * CS, &ref, 1, &a), 0);
+}
+
+/* Let time pass; the nodes in `alive` beat every second of it. */
+static void pass(struct world *w, int64_t ms, const char *alive)
+{
+    for (int64_t t = 0; t < ms; t += 1000) {
+        w->now_ms += 1000;
+        for (const char *p = alive; *p; p++)
+            beat(w, *p - '0', ROOMY);
+    }
+}
+
+static void id_of(char fill, char out[CHUNK_ID_STRLEN])
+{
+    memset(out, fill, CHUNK_ID_HEX);
+    out[CHUNK_ID_HEX] = '\0';
+}
+
+/* The one command node k gets now: its chunk id and source. */
+static void one_command(struct world *w, int k, char id[CHUNK_ID_STRLEN],
+                        char from[64])
+{
+    char node[8];
+    snprintf(node, sizeof(node), "n%d", k);
+    json_object *cmds = repair_commands(w->r, node), *v;
+    assert_int_equal(json_object_array_length(cmds), 1);
+    json_object *c = json_object_array_get_idx(cmds, 0);
+    assert_true(json_object_object_get_ex(c, K_OP, &v));
+    assert_string_equal(json_object_get_string(v), DFS_CMD_COPY);
+    assert_true(json_object_object_get_ex(c, K_ID, &v));
+    snprintf(id, CHUNK_ID_STRLEN, "%s", json_object_get_string(v));
+    assert_true(json_object_object_get_ex(c, K_FROM, &v));
+    snprintf(from, 64, "%s", json_object_get_string(v));
+    json_object_put(cmds);
+}
+
+static size_t weak_count(struct world *w)
+{
+    struct meta_weak_chunk weak[8];
+    size_t n;
+    assert_int_equal(meta_weak_chunks(w->m, weak, 8, &n), 0);
+    return n;
+}
+
+static void test_dead_node_repaired(void **state)
+{
+    struct world *w = *state;
+    char id[CHUNK_ID_STRLEN], want[CHUNK_ID_STRLEN], from[64];
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
+    chunk_on(w, 0, 'a', "123");
+    chunk_on(w, 1, 'b', "234");
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 0);
+
+    pass(w, DEAD_MS, "234"); /* n1 dies: chunk a has 2 live copies */
+    assert_int_equal(weak_count(w), 1);
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 1);
+    one_command(w, 4, id, from); /* n4 is the only node without it */
+    id_of('a', want);
+    assert_string_equal(id, want);
+    assert_true(strcmp(from, "127.0.0.1:9002") == 0 ||
+                strcmp(from, "127.0.0.1:9003") == 0);
+    json_object *again = repair_commands(w->r, "n4"); /* sent once only */
+    assert_int_equal(json_object_array_length(again), 0);
+    json_object_put(again);
+    assert_int_equal(repair_run(w->r), 0); /* not planned twice */
+    assert_int_equal(repair_outstanding(w->r), 1);
+
+    assert_int_equal(
+        repair_added(w->r, "n4", (const char(*)[CHUNK_ID_STRLEN])id, 1), 0);
+    assert_int_equal(repair_outstanding(w->r), 0);
+    assert_int_equal(weak_count(w), 0);
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 0);
+}
+
+static void test_unconfirmed_copy_replanned(void **state)
+{
+    struct world *w = *state;
+    char id[CHUNK_ID_STRLEN], from[64];
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
+    chunk_on(w, 0, 'a', "123");
+    pass(w, DEAD_MS, "234");
+    assert_int_equal(repair_run(w->r), 0);
+    one_command(w, 4, id, from);
+    pass(w, REPAIR_TIMEOUT_MS - 1000, "234");
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 1); /* still waiting */
+    pass(w, 1000, "234");
+    assert_int_equal(repair_run(w->r), 0); /* expired, planned again */
+    assert_int_equal(repair_outstanding(w->r), 1);
+    one_command(w, 4, id, from);
+}
+
+static void test_what_cannot_be_repaired(void **state)
+{
+    struct world *w = *state;
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
+    chunk_on(w, 0, 'a', "123");
+    chunk_on(w, 1, 'b', "1");
+    /* n1 dies; n4 is alive but has no room for a chunk */
+    for (int64_t t = 0; t < DEAD_MS; t += 1000) {
+        w->now_ms += 1000;
+        beat(w, 2, ROOMY);
+        beat(w, 3, ROOMY);
+        beat(w, 4, CS - 1);
+    }
+    assert_int_equal(weak_count(w), 2); /* a: 2 copies, b: none */
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 0);
+    /* room appears, and n4's report hints: a is copied (once the hint may
+     * scan again), b still has no copy to copy from */
+    beat(w, 4, ROOMY);
+    assert_int_equal(meta_node_report(w->m, "n4", NULL, 0), 0);
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 0);
+    pass(w, REPAIR_HINT_MS, "234");
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 1);
+}
+
+static void test_commands_per_beat(void **state)
+{
+    struct world *w = *state;
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
+    for (int i = 0; i < 16; i++)
+        chunk_on(w, (uint64_t)i, "0123456789abcdef"[i], "123");
+    pass(w, DEAD_MS, "234");
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 16);
+    json_object *cmds = repair_commands(w->r, "n4");
+    assert_int_equal(json_object_array_length(cmds), REPAIR_PER_BEAT);
+    json_object_put(cmds);
+    cmds = repair_commands(w->r, "n2"); /* n2 holds them all */
+    assert_int_equal(json_object_array_length(cmds), 0);
+    json_object_put(cmds);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_dead_node_repaired, world_up,
+                                        world_down),
+        cmocka_unit_test_setup_teardown(test_unconfirmed_copy_replanned,
+                                        world_up, world_down),
+        cmocka_unit_test_setup_teardown(test_what_cannot_be_repaired, world_up,
+                                        world_down),
+        cmocka_unit_test_setup_teardown(test_commands_per_beat, world_up,
+                                        world_down),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
