@@ -1,6 +1,6 @@
 /*
  * copier.c - one worker thread copying chunks on the master's orders
- * (see copier.h).  The waiting and the done lists are small arrays: at
+ * (see copier.h).  The waiting and the finished lists are small arrays: at
  * most COPIER_QUEUE_MAX entries each, scanned linearly.
  */
 #include "copier.h"
@@ -17,6 +17,12 @@
 #include "chunk_id.h"
 #include "log.h"
 
+/* Ids of finished copies, waiting for the heartbeat. */
+struct copier_list {
+    char ids[COPIER_QUEUE_MAX][CHUNK_ID_STRLEN];
+    size_t n;
+};
+
 struct copy_order {
     char id[CHUNK_ID_STRLEN];
     char from[ADDR_TEXT_MAX];
@@ -31,8 +37,7 @@ struct copier {
     bool stopping;
     struct copy_order queue[COPIER_QUEUE_MAX];
     size_t nqueue;
-    char done[COPIER_QUEUE_MAX][CHUNK_ID_STRLEN];
-    size_t ndone;
+    struct copier_list done, failed;
 };
 
 /* Fetch, check and store one chunk.  0 or -errno (logged). */
@@ -73,8 +78,9 @@ static void *copier_main(void *arg)
         pthread_mutex_unlock(&cp->lock);
         int rc = copy_one(cp, &o);
         pthread_mutex_lock(&cp->lock);
-        if (rc == 0 && cp->ndone < COPIER_QUEUE_MAX)
-            memcpy(cp->done[cp->ndone++], o.id, CHUNK_ID_STRLEN);
+        struct copier_list *l = rc == 0 ? &cp->done : &cp->failed;
+        if (l->n < COPIER_QUEUE_MAX)
+            memcpy(l->ids[l->n++], o.id, CHUNK_ID_STRLEN);
     }
     pthread_mutex_unlock(&cp->lock);
     return NULL;
@@ -135,14 +141,21 @@ void copier_enqueue(struct copier *cp, const char *id, const char *from)
     pthread_mutex_unlock(&cp->lock);
 }
 
-size_t copier_take_done(struct copier *cp, json_object *arr, size_t max)
+/* Move up to max ids of l into arr. */
+static void list_take(struct copier_list *l, json_object *arr, size_t max)
+{
+    size_t n = l->n < max ? l->n : max;
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(arr, json_object_new_string(l->ids[i]));
+    memmove(&l->ids[0], &l->ids[n], (l->n - n) * sizeof(l->ids[0]));
+    l->n -= n;
+}
+
+void copier_take(struct copier *cp, json_object *done, json_object *failed,
+                 size_t max)
 {
     pthread_mutex_lock(&cp->lock);
-    size_t n = cp->ndone < max ? cp->ndone : max;
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(arr, json_object_new_string(cp->done[i]));
-    memmove(&cp->done[0], &cp->done[n], (cp->ndone - n) * sizeof(cp->done[0]));
-    cp->ndone -= n;
+    list_take(&cp->done, done, max - json_object_array_length(done));
+    list_take(&cp->failed, failed, max - json_object_array_length(failed));
     pthread_mutex_unlock(&cp->lock);
-    return n;
 }

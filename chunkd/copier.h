@@ -7,10 +7,11 @@
  * command names, and chunk_store_put checks the bytes against the id
  * (BLAKE2b) and stores them with an fsync: a copy counts as done only once
  * it would survive a power cut, because the master then relies on it.
- * Done ids wait until the heartbeat takes them (copier_take_done) to tell
- * the master.  A copy that fails is logged and forgotten; the master plans
- * it again when its command times out.  At most COPIER_QUEUE_MAX commands
- * wait; more are dropped the same way.
+ * The ids of finished copies, done or failed, wait until the heartbeat
+ * takes them (copier_take) to tell the master, which then records the
+ * replica or plans the copy elsewhere.  At most COPIER_QUEUE_MAX commands
+ * wait; more are dropped (the master plans them again when they time
+ * out).
  *
  * Thread-safe.
  */
@@ -38,8 +39,9 @@ void copier_stop(struct copier *cp);
  * A chunk already queued is not queued twice. */
 void copier_enqueue(struct copier *cp, const char *id, const char *from);
 
-/* Move up to max ids of finished copies into arr (JSON strings); returns
- * how many. */
-size_t copier_take_done(struct copier *cp, json_object *arr, size_t max);
+/* Move the ids of finished copies into the JSON arrays done and failed,
+ * until each holds max. */
+void copier_take(struct copier *cp, json_object *done, json_object *failed,
+                 size_t max);
 
 #endif

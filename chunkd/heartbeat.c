@@ -24,11 +24,12 @@
 struct heartbeat {
     struct heartbeat_config cfg;
     struct periodic *timer;
-    bool reachable;     /* last beat got an answer */
-    bool warned;        /* the "unreachable" warning was logged */
-    bool report_due;    /* send the full list after the next good beat */
-    time_t last_report; /* CLOCK_MONOTONIC seconds */
-    json_object *added; /* copies made, not yet in an answered beat */
+    bool reachable;      /* last beat got an answer */
+    bool warned;         /* the "unreachable" warning was logged */
+    bool report_due;     /* send the full list after the next good beat */
+    time_t last_report;  /* CLOCK_MONOTONIC seconds */
+    json_object *added;  /* copies made, not yet in an answered beat */
+    json_object *failed; /* copies that failed, likewise */
 };
 
 static time_t heartbeat_now(void)
@@ -65,11 +66,12 @@ static json_object *heartbeat_body(struct heartbeat *hb)
     json_add_u64(o, K_CAPACITY, capacity);
     json_add_u64(o, K_FREE, free_bytes);
     json_add_u64(o, K_CHUNK_COUNT, chunk_store_count(hb->cfg.store));
-    size_t held = json_object_array_length(hb->added);
     if (hb->cfg.copier)
-        copier_take_done(hb->cfg.copier, hb->added, DFS_ADDED_MAX - held);
+        copier_take(hb->cfg.copier, hb->added, hb->failed, DFS_ADDED_MAX);
     if (json_object_array_length(hb->added) > 0)
         json_object_object_add(o, K_ADDED, json_object_get(hb->added));
+    if (json_object_array_length(hb->failed) > 0)
+        json_object_object_add(o, K_FAILED, json_object_get(hb->failed));
     return o;
 }
 
@@ -181,7 +183,9 @@ static int heartbeat_tick(void *arg)
     }
     heartbeat_note_success(hb);
     json_object_put(hb->added); /* the master has them now */
+    json_object_put(hb->failed);
     hb->added = json_object_new_array();
+    hb->failed = json_object_new_array();
     if (json_object_object_get_ex(reply, K_COMMANDS, &commands) &&
         json_object_is_type(commands, json_type_array))
         heartbeat_run_commands(hb, commands);
@@ -200,11 +204,13 @@ struct heartbeat *heartbeat_start(const struct heartbeat_config *cfg)
     hb->cfg = *cfg;
     hb->report_due = true;
     hb->added = json_object_new_array();
+    hb->failed = json_object_new_array();
     const struct periodic_job jobs[] = {
         {"heartbeat", cfg->interval_ms, heartbeat_tick, hb, true}, {0}};
     hb->timer = periodic_start(jobs);
     if (!hb->timer) {
         json_object_put(hb->added);
+        json_object_put(hb->failed);
         free(hb);
         return NULL;
     }
@@ -216,5 +222,6 @@ void heartbeat_stop(struct heartbeat *hb)
     if (!hb) return;
     periodic_stop(hb->timer);
     json_object_put(hb->added);
+    json_object_put(hb->failed);
     free(hb);
 }

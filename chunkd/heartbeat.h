@@ -9,7 +9,8 @@
  * full list of chunk ids so the master can reconcile its map.  The
  * heartbeat reply carries commands: each "copy" goes to the copier
  * (copier.h), and the ids it has stored since go back in the "added"
- * array of the next heartbeat, kept until a heartbeat is answered.
+ * array of the next heartbeat (those it could not copy in "failed"),
+ * kept until a heartbeat is answered.
  *
  * Known limit: the report is one JSON body, and the master accepts at most
  * DFS_JSON_BODY_MAX (1 MiB), i.e. about 15,000 ids (~60 GiB of chunks);

@@ -9,6 +9,9 @@
 #ifndef DFS_CLI_H
 #define DFS_CLI_H
 
+#include <limits.h>
+#include <stdbool.h>
+
 #include "http_client.h"
 #include "master_client.h"
 
@@ -16,16 +19,41 @@
 #define CLI_EXIT_ERROR 1
 #define CLI_EXIT_USAGE 2
 
+#define CLI_FLAGS_MAX 4
+
 struct cli {
     const char *master;       /* "host:port" of dfs-master */
     struct http_client *http; /* signed as AUTH_ROLE_CLIENT */
     struct master_client *mc;
+    const char *flags[CLI_FLAGS_MAX]; /* the command's flags given */
+    size_t nflags;
 };
+
+/* Whether the command was given flag ("--verify"). */
+bool cli_flag(const struct cli *cli, const char *flag);
 
 int cmd_status(struct cli *cli, char **args);
 int cmd_nodes(struct cli *cli, char **args);
 int cmd_put(struct cli *cli, char **args);
 int cmd_get(struct cli *cli, char **args);
+int cmd_fsck(struct cli *cli, char **args);
+
+/* ---- cluster paths (path.c) ---- */
+
+#define CLI_ROOT_INO 1
+#define CLI_PATH_DEPTH_MAX 256
+
+/* A cluster path split into names; "." dropped, ".." taken lexically. */
+struct cli_path {
+    char buf[PATH_MAX];
+    char *comp[CLI_PATH_DEPTH_MAX];
+    size_t n;
+};
+/* 0, -ENAMETOOLONG, or -EINVAL for a name that cannot exist. */
+int cli_path_split(const char *path, struct cli_path *p);
+/* Look up comp[0..n-1] from the root; *attr is the last one's. */
+int cli_path_walk(struct master_client *mc, char **comp, size_t n,
+                  struct dfs_attr *attr);
 
 /* Print "dfs: <message>" on stderr; returns CLI_EXIT_ERROR. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

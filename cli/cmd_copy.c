@@ -29,52 +29,9 @@
 #include "cli.h"
 #include "meta_wire.h"
 
-#define COPY_ROOT_INO 1
-#define COPY_DEPTH_MAX 256
 /* Chunks per commit: bounds the request well under DFS_JSON_BODY_MAX even
  * with DFS_MAX_REPLICAS node ids per chunk. */
 #define PUT_COMMIT_EVERY 64
-
-/* A cluster path split into names; "." dropped, ".." taken lexically. */
-struct copy_path {
-    char buf[PATH_MAX];
-    char *comp[COPY_DEPTH_MAX];
-    size_t n;
-};
-
-static int copy_path_split(const char *path, struct copy_path *p)
-{
-    char *save = NULL, *tok;
-
-    if (strlen(path) >= sizeof(p->buf)) return -ENAMETOOLONG;
-    strcpy(p->buf, path);
-    p->n = 0;
-    for (tok = strtok_r(p->buf, "/", &save); tok;
-         tok = strtok_r(NULL, "/", &save)) {
-        if (strcmp(tok, ".") == 0) continue;
-        if (strcmp(tok, "..") == 0) {
-            if (p->n > 0) p->n--;
-            continue;
-        }
-        if (p->n == COPY_DEPTH_MAX || !meta_name_valid(tok))
-            return p->n == COPY_DEPTH_MAX ? -ENAMETOOLONG : -EINVAL;
-        p->comp[p->n++] = tok;
-    }
-    return 0;
-}
-
-/* Look up comp[0..n-1] from the root; *attr is the last one's. */
-static int copy_walk(struct master_client *mc, char **comp, size_t n,
-                     struct dfs_attr *attr)
-{
-    int rc = master_getattr(mc, COPY_ROOT_INO, attr);
-
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (!S_ISDIR(attr->mode)) return -ENOTDIR;
-        rc = master_lookup(mc, attr->ino, comp[i], attr);
-    }
-    return rc;
-}
 
 /* read() until len bytes or end of file (pipes return short reads). */
 static ssize_t copy_read_full(int fd, char *buf, size_t len)
@@ -184,7 +141,7 @@ static int put_stream(struct put_job *j, int fd, const char *local)
  * directory (as cp does).  Created if missing, emptied if it exists. */
 static int put_target(struct put_job *j, const char *local, mode_t mode)
 {
-    struct copy_path p;
+    struct cli_path p;
     struct dfs_attr dir, attr;
     char lbuf[PATH_MAX];
     const char *name;
@@ -192,8 +149,8 @@ static int put_target(struct put_job *j, const char *local, mode_t mode)
     int rc;
 
     umask(mask);
-    rc = copy_path_split(j->path, &p);
-    if (rc == 0) rc = copy_walk(j->cli->mc, p.comp, p.n ? p.n - 1 : 0, &dir);
+    rc = cli_path_split(j->path, &p);
+    if (rc == 0) rc = cli_path_walk(j->cli->mc, p.comp, p.n ? p.n - 1 : 0, &dir);
     if (rc == 0 && !S_ISDIR(dir.mode)) rc = -ENOTDIR;
     if (rc < 0) return cli_fail("%s: %s", j->path, strerror(-rc));
     name = p.n ? p.comp[p.n - 1] : NULL;
@@ -374,10 +331,10 @@ static int get_chunks(struct cli *cli, const char *path,
 static int get_map(struct cli *cli, const char *path, struct dfs_attr *attr,
                    struct dfs_chunk_map *map)
 {
-    struct copy_path p;
-    int rc = copy_path_split(path, &p);
+    struct cli_path p;
+    int rc = cli_path_split(path, &p);
 
-    if (rc == 0) rc = copy_walk(cli->mc, p.comp, p.n, attr);
+    if (rc == 0) rc = cli_path_walk(cli->mc, p.comp, p.n, attr);
     if (rc == 0 && !S_ISREG(attr->mode))
         rc = S_ISDIR(attr->mode) ? -EISDIR : -EINVAL;
     if (rc == 0) rc = master_chunks(cli->mc, attr->ino, map);

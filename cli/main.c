@@ -45,21 +45,25 @@ static const struct config_option cli_options[] = {
 
 struct cli_command {
     const char *name;
-    const char *args; /* shown in usage */
-    int nargs;        /* exactly this many arguments */
+    const char *args;  /* shown in usage */
+    int min_args;      /* positional arguments: at least */
+    int max_args;      /* and at most (missing ones are NULL) */
+    const char *flags; /* its own boolean options, space-separated */
     int (*run)(struct cli *cli, char **args);
     const char *help;
 };
 
 static const struct cli_command cli_commands[] = {
-    {"status", "", 0, cmd_status,
+    {"status", "", 0, 0, "", cmd_status,
      "chunk servers (alive or not, address, capacity, free, chunks), totals"},
-    {"nodes", "", 0, cmd_nodes, "one line per live chunk server"},
-    {"put", "LOCAL PATH", 2, cmd_put,
+    {"nodes", "", 0, 0, "", cmd_nodes, "one line per live chunk server"},
+    {"put", "LOCAL PATH", 2, 2, "", cmd_put,
      "copy a local file into the cluster (LOCAL '-' = stdin)"},
-    {"get", "PATH LOCAL", 2, cmd_get,
+    {"get", "PATH LOCAL", 2, 2, "", cmd_get,
      "copy a file out of the cluster (LOCAL '-' = stdout)"},
-    {NULL, NULL, 0, NULL, NULL}};
+    {"fsck", "[--verify] [PATH]", 0, 1, "--verify", cmd_fsck,
+     "check the copies of every chunk under PATH (default /)"},
+    {NULL, NULL, 0, 0, NULL, NULL, NULL}};
 
 int cli_fail(const char *fmt, ...)
 {
@@ -140,10 +144,28 @@ static int cli_options_end(int argc, char **argv, bool *help)
     return i < argc ? i : argc;
 }
 
-/* The command's own arguments into args[]: --help, "--" and a count
- * check.  CLI_EXIT_OK, CLI_HELP_SHOWN or CLI_EXIT_USAGE. */
+/* Whether a is one of the space-separated words of list. */
+static bool cli_word_in(const char *a, const char *list)
+{
+    size_t len = strlen(a);
+    for (const char *p = list; (p = strstr(p, a)) != NULL; p += len)
+        if ((p == list || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+            return true;
+    return false;
+}
+
+bool cli_flag(const struct cli *cli, const char *flag)
+{
+    for (size_t i = 0; i < cli->nflags; i++)
+        if (strcmp(cli->flags[i], flag) == 0) return true;
+    return false;
+}
+
+/* The command's own arguments into args[] and its flags into cli: --help,
+ * "--" and a count check.  CLI_EXIT_OK, CLI_HELP_SHOWN or
+ * CLI_EXIT_USAGE. */
 static int cli_command_args(const struct cli_command *c, int argc, char **argv,
-                            char **args)
+                            char **args, struct cli *cli)
 {
     int n = 0;
     bool dashdash = false;
@@ -159,18 +181,22 @@ static int cli_command_args(const struct cli_command *c, int argc, char **argv,
             continue;
         }
         if (!dashdash && a[0] == '-' && a[1] != '\0') {
+            if (cli_word_in(a, c->flags) && cli->nflags < CLI_FLAGS_MAX) {
+                cli->flags[cli->nflags++] = a;
+                continue;
+            }
             fprintf(stderr,
                     "dfs: %s: unknown option '%s' (see dfs %s --help)\n",
                     c->name, a, c->name);
             return CLI_EXIT_USAGE;
         }
-        if (n == c->nargs) {
+        if (n == c->max_args) {
             n++;
             break;
         }
         args[n++] = argv[i];
     }
-    if (n != c->nargs) {
+    if (n < c->min_args || n > c->max_args) {
         fprintf(stderr, "dfs: usage: dfs %s%s%s\n", c->name,
                 c->args[0] ? " " : "", c->args);
         return CLI_EXIT_USAGE;
@@ -213,7 +239,7 @@ static int cli_run(const struct cli_command *c, int argc, char **argv)
     char *args[4] = {0};
     int rc;
 
-    rc = cli_command_args(c, argc, argv, args);
+    rc = cli_command_args(c, argc, argv, args, &cli);
     if (rc != CLI_EXIT_OK) return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     rc = cli_connect(&cli, &keys);
     if (rc == CLI_EXIT_OK) rc = c->run(&cli, args);

@@ -187,3 +187,26 @@ int chunk_client_fetch(struct http_client *http, const char *addr,
     http_response_free(&resp);
     return 0;
 }
+
+int chunk_client_stat(struct http_client *http, const char *addr,
+                      const char *id, char *err, size_t errlen)
+{
+    struct http_response resp;
+    char path[CHUNK_CLIENT_PATH_MAX], why[600];
+
+    if (!chunk_id_valid(id)) {
+        snprintf(err, errlen, "%s: bad chunk id", addr);
+        return -EINVAL;
+    }
+    chunk_client_path(path, sizeof(path), id, false);
+    memset(&resp, 0, sizeof(resp));
+    int rc = http_request(http, addr, "HEAD", path, NULL, 0, NULL,
+                          CHUNK_CLIENT_TIMEOUT_MS, &resp);
+    if (rc != 0 || resp.status != 200) {
+        chunk_client_why(rc, &resp, why, sizeof(why));
+        snprintf(err, errlen, "%s: %s", addr, why);
+        if (rc == 0) rc = resp.status == 404 ? -ENOENT : -EIO;
+    }
+    http_response_free(&resp);
+    return rc;
+}

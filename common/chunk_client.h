@@ -61,4 +61,10 @@ int chunk_client_fetch(struct http_client *http, const char *addr,
                        const char *id, enum chunk_verify verify, char **body,
                        size_t *len, char *err, size_t errlen);
 
+/* HEAD chunk id on the server at addr: 0 when it holds the chunk,
+ * -ENOENT when it answers that it does not, else the transport's -errno
+ * or -EIO, with the reason in err (naming addr). */
+int chunk_client_stat(struct http_client *http, const char *addr,
+                      const char *id, char *err, size_t errlen);
+
 #endif

@@ -92,6 +92,8 @@
 /* heartbeat: chunks this node stored on a copy command since its last
  * answered beat */
 #define K_ADDED "added"
+/* heartbeat: chunks this node failed to copy, likewise */
+#define K_FAILED "failed"
 #define K_TOTAL "total"
 #define K_AVAIL "avail"
 #define K_FILES "files"
@@ -124,7 +126,7 @@
 #define DFS_READDIR_LIMIT_MAX 1024
 /* ops in one POST /v1/fs/batch */
 #define DFS_BATCH_MAX 256
-/* ids in one heartbeat's K_ADDED */
+/* ids in one heartbeat's K_ADDED, and in its K_FAILED */
 #define DFS_ADDED_MAX 1024
 
 /* Heartbeat reply commands ({"op": ..., ...} in K_COMMANDS). */

@@ -33,11 +33,21 @@ struct copy_job {
     bool sent;
 };
 
+/* A node that could not copy a chunk is not asked again for a while. */
+struct copy_failure {
+    char id[CHUNK_ID_STRLEN];
+    char node[PLACEMENT_NODE_ID_MAX + 1];
+    int64_t until_ms;
+};
+
 struct repair {
     struct meta *m;
     pthread_mutex_t lock;
     struct copy_job jobs[REPAIR_INFLIGHT_MAX];
     size_t njobs;
+    struct copy_failure failures[REPAIR_INFLIGHT_MAX]; /* a ring */
+    size_t next_failure;
+    int64_t retry_at;     /* scan then: a failure kept a node out (0: none) */
     bool scan_due;        /* scan at the next run */
     bool hinted;          /* the store hinted since the last scan */
     int64_t last_scan_ms; /* on the store's clock */
@@ -126,17 +136,35 @@ static bool holds(const struct meta_weak_chunk *w, const char *node)
     return false;
 }
 
+/* Whether node failed to copy id lately; if so, a scan is due when that
+ * ends (r->retry_at). */
+static bool failed_lately(struct repair *r, const char *id, const char *node,
+                          int64_t now)
+{
+    for (size_t i = 0; i < REPAIR_INFLIGHT_MAX; i++) {
+        const struct copy_failure *f = &r->failures[i];
+        if (f->until_ms > now && strcmp(f->id, id) == 0 &&
+            strcmp(f->node, node) == 0) {
+            if (r->retry_at == 0 || f->until_ms < r->retry_at)
+                r->retry_at = f->until_ms;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Live nodes that could take a copy of w: not holding it, not already
- * copying it, with room for a chunk.  Returns how many (indexes in idx). */
-static size_t candidates(const struct repair *r,
-                         const struct meta_weak_chunk *w,
-                         const struct dfs_node *nodes, size_t n, size_t *idx)
+ * copying it, not failing to lately, with room for a chunk (as of their
+ * last heartbeat).  Returns how many (indexes in idx). */
+static size_t candidates(struct repair *r, const struct meta_weak_chunk *w,
+                         const struct dfs_node *nodes, size_t n, size_t *idx,
+                         int64_t now)
 {
     size_t k = 0;
     uint64_t room = meta_chunk_size(r->m);
     for (size_t i = 0; i < n; i++)
         if (!holds(w, nodes[i].id) && !job_targets(r, w->id, nodes[i].id) &&
-            nodes[i].free >= room)
+            !failed_lately(r, w->id, nodes[i].id, now) && nodes[i].free >= room)
             idx[k++] = i;
     return k;
 }
@@ -170,7 +198,7 @@ static bool plan_chunk(struct repair *r, const struct meta_weak_chunk *w,
     size_t missing = want - w->nholders, pending = jobs_for_chunk(r, w->id);
     if (pending >= missing) return true;
 
-    size_t k = candidates(r, w, nodes, n, rs->idx);
+    size_t k = candidates(r, w, nodes, n, rs->idx, now);
     if (k == 0) return pending > 0;
     for (size_t i = 0; i < k; i++) {
         const struct dfs_node *c = &nodes[rs->idx[i]];
@@ -251,8 +279,10 @@ int repair_run(struct repair *r)
     r->hinted |= hint;
     if (r->scan_due || h != r->live_hash ||
         (r->hinted && now - r->last_scan_ms >= REPAIR_HINT_MS) ||
+        (r->retry_at && now >= r->retry_at) ||
         now - r->last_scan_ms >= REPAIR_RESCAN_MS) {
         r->hinted = false;
+        r->retry_at = 0;
         r->live_hash = h;
         r->last_scan_ms = now;
         rc = scan(r, nodes, n, now);
@@ -301,6 +331,30 @@ int repair_added(struct repair *r, const char *node_id,
     pthread_mutex_unlock(&r->lock);
     log_debug("node %s stored %zu repair cop%s", node_id, n,
               n == 1 ? "y" : "ies");
+    return 0;
+}
+
+int repair_failed(struct repair *r, const char *node_id,
+                  const char (*ids)[CHUNK_ID_STRLEN], size_t n)
+{
+    int64_t now = meta_time_ms(r->m);
+    pthread_mutex_lock(&r->lock);
+    for (size_t k = 0; k < n; k++) {
+        for (size_t i = r->njobs; i-- > 0;)
+            if (strcmp(r->jobs[i].id, ids[k]) == 0 &&
+                strcmp(r->jobs[i].target, node_id) == 0)
+                job_drop(r, i);
+        struct copy_failure *f = &r->failures[r->next_failure];
+        r->next_failure = (r->next_failure + 1) % REPAIR_INFLIGHT_MAX;
+        snprintf(f->id, sizeof(f->id), "%s", ids[k]);
+        snprintf(f->node, sizeof(f->node), "%s", node_id);
+        f->until_ms = now + REPAIR_RETRY_MS;
+        log_warn("repair: node %s could not copy chunk %.12s (its log says "
+                 "why): trying another node",
+                 node_id, ids[k]);
+    }
+    if (n > 0) r->scan_due = true;
+    pthread_mutex_unlock(&r->lock);
     return 0;
 }
 

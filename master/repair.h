@@ -11,8 +11,9 @@
  * from the reply to its heartbeat (repair_commands), fetches, checks the
  * bytes against the id, stores them durably and lists the id in its next
  * heartbeat; repair_added records the replica and ends the command.  A
- * command not confirmed within REPAIR_TIMEOUT_MS is dropped, and the chunk
- * is planned again (from another holder, when there is one).
+ * copy the server could not make comes back the same way (repair_failed)
+ * and is planned on another server at once; one not confirmed within
+ * REPAIR_TIMEOUT_MS is dropped and planned again.
  *
  * Cost: the scan reads every chunk row, so it runs only while something
  * may be weak: at start, when the store hints at it (a commit with fewer
@@ -41,7 +42,8 @@
 #define REPAIR_PER_BEAT 8
 #define REPAIR_TIMEOUT_MS 60000
 #define REPAIR_RESCAN_MS 60000
-#define REPAIR_HINT_MS 2000 /* scans the store's hints cause: one per */
+#define REPAIR_HINT_MS 2000   /* scans the store's hints cause: one per */
+#define REPAIR_RETRY_MS 30000 /* a node that failed a copy: not again for */
 
 struct repair;
 
@@ -59,6 +61,11 @@ json_object *repair_commands(struct repair *r, const char *node_id);
 /* node_id now holds these chunks: record them and end their commands. */
 int repair_added(struct repair *r, const char *node_id,
                  const char (*ids)[CHUNK_ID_STRLEN], size_t n);
+
+/* node_id could not copy these chunks: end their commands, and plan them
+ * on other nodes (this one again only after REPAIR_RETRY_MS). */
+int repair_failed(struct repair *r, const char *node_id,
+                  const char (*ids)[CHUNK_ID_STRLEN], size_t n);
 
 /* Commands queued or sent and not yet confirmed (for tests, status). */
 size_t repair_outstanding(struct repair *r);

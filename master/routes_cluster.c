@@ -143,24 +143,42 @@ static int decode_ids(json_object *arr, char (**ids)[CHUNK_ID_STRLEN],
     return 0;
 }
 
-/* The copies the node made on our commands (optional K_ADDED), as
+/* One optional list of chunk ids of a heartbeat (K_ADDED, K_FAILED), as
  * validated ids; *ids malloc'd (NULL and 0 when absent). */
-static int heartbeat_added(json_object *in, char (**ids)[CHUNK_ID_STRLEN],
-                           size_t *n, char *err, size_t errlen)
+static int heartbeat_ids(json_object *in, const char *key,
+                         char (**ids)[CHUNK_ID_STRLEN], size_t *n, char *err,
+                         size_t errlen)
 {
     json_object *arr;
     *ids = NULL;
     *n = 0;
-    if (!json_object_object_get_ex(in, K_ADDED, &arr)) return 0;
+    if (!json_object_object_get_ex(in, key, &arr)) return 0;
     if (!json_object_is_type(arr, json_type_array) ||
         json_object_array_length(arr) > DFS_ADDED_MAX) {
-        snprintf(err, errlen, "\"%s\" is not an array of at most %d ids",
-                 K_ADDED, DFS_ADDED_MAX);
+        snprintf(err, errlen, "\"%s\" is not an array of at most %d ids", key,
+                 DFS_ADDED_MAX);
         return -EINVAL;
     }
     int rc = decode_ids(arr, ids, n);
     if (rc == -EINVAL)
-        snprintf(err, errlen, "\"%s\" holds a bad chunk id", K_ADDED);
+        snprintf(err, errlen, "\"%s\" holds a bad chunk id", key);
+    return rc;
+}
+
+/* The results of its copy commands a heartbeat carries. */
+struct copy_results {
+    char (*added)[CHUNK_ID_STRLEN], (*failed)[CHUNK_ID_STRLEN];
+    size_t nadded, nfailed;
+};
+
+static int copy_results_record(struct repair *r, const char *node_id,
+                               const struct copy_results *c)
+{
+    int rc = repair_added(r, node_id, (const char(*)[CHUNK_ID_STRLEN])c->added,
+                          c->nadded);
+    if (rc == 0)
+        rc = repair_failed(
+            r, node_id, (const char(*)[CHUNK_ID_STRLEN])c->failed, c->nfailed);
     return rc;
 }
 
@@ -170,20 +188,22 @@ void routes_node_heartbeat(struct http_request *req, struct http_reply *rep,
 {
     struct master_ctx *mc = ctx;
     struct dfs_node n;
+    struct copy_results c = {0};
     char err[256] = "";
-    char(*ids)[CHUNK_ID_STRLEN] = NULL;
-    size_t nids = 0;
     json_object *in = parse_body(req, rep);
     if (!in) return;
     int rc = meta_node_from_json(in, &n, err, sizeof(err));
-    if (rc == 0) rc = heartbeat_added(in, &ids, &nids, err, sizeof(err));
+    if (rc == 0)
+        rc = heartbeat_ids(in, K_ADDED, &c.added, &c.nadded, err, sizeof(err));
+    if (rc == 0)
+        rc = heartbeat_ids(in, K_FAILED, &c.failed, &c.nfailed, err,
+                           sizeof(err));
     json_object_put(in);
     if (rc == 0 && (rc = meta_node_heartbeat(mc->meta, &n)) < 0)
         snprintf(err, sizeof(err), "refused for %s", n.id);
-    if (rc == 0)
-        rc = repair_added(mc->repair, n.id, (const char(*)[CHUNK_ID_STRLEN])ids,
-                          nids);
-    free(ids);
+    if (rc == 0) rc = copy_results_record(mc->repair, n.id, &c);
+    free(c.added);
+    free(c.failed);
     if (rc < 0) {
         http_reply_errno(rep, -rc, "heartbeat: %s",
                          err[0] ? err : strerror(-rc));

@@ -563,12 +563,13 @@ def gen_signed_master(signer):
     # a well-formed heartbeat with a bad "added" list: refused as a whole
     # (node "x" must not be registered, nothing recorded)
     many = b"[" + b",".join([b'"' + FAKE_ID.encode() + b'"'] * 1025) + b"]"
-    for added in [b'"all"', b"[7]", b'["zz"]', b'["' + b"g" * 64 + b'"]',
-                  b"{}", many]:
-        body = hb[:-1] + b',"added":' + added + b"}"
-        yield "signed-json", "chunkd heartbeat added %r" % added[:30], dict(
-            data=signed(signer, "POST", "/v1/node/heartbeat", body,
-                        role="chunkd"))
+    for key in (b"added", b"failed"):
+        for ids in [b'"all"', b"[7]", b'["zz"]', b'["' + b"g" * 64 + b'"]',
+                    b"{}", many]:
+            body = hb[:-1] + b',"' + key + b'":' + ids + b"}"
+            yield "signed-json", "chunkd heartbeat %s %r" % (
+                key.decode(), ids[:30]), dict(data=signed(
+                    signer, "POST", "/v1/node/heartbeat", body, role="chunkd"))
     for body, what in [(b"x", "GET with a body not signed")]:
         hdr = "X-Dfs-Auth: " + signer.header("GET", "/v1/cluster/info")
         yield "signed-misc", what, dict(data=request(

@@ -6,15 +6,19 @@
 #     back to three live servers (found under its BLAKE2b-256 id in their
 #     data directories), `dfs status` counts no under-replicated chunk, and
 #     the file reads back identical with the page cache dropped.
+#     `dfs fsck` says HEALTHY; after a chunk file is deleted from a
+#     server's disk, only `dfs fsck --verify` sees it.
 #  2. Three chunk servers, one of them on a full disk (a small tmpfs): a
-#     write stores 2 of 3 copies, as the mount's log says.  Nothing can be
-#     repaired while no server has room; a fourth server joins, and the
-#     chunks get their third copy there.
+#     write stores 2 of 3 copies, as the mount's log says, and `dfs fsck`
+#     says DEGRADED and names them.  Nothing can be repaired while no
+#     server has room; a fourth server joins, the chunks get their third
+#     copy there and fsck says HEALTHY.  With three of the four servers
+#     killed, fsck says CORRUPT.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
 export DFS_MASTER_OPTS="--dead-after-ms 3000" DFS_CHUNKD_OPTS="--heartbeat-ms 300"
-SETTLE_S=${SETTLE_S:-60} # how long repair may take here (it takes a few seconds)
+SETTLE_S=${SETTLE_S:-30} # how long repair may take here (it takes a few seconds)
 CL=""       # the cluster directory of the part running
 TINY=""     # the tmpfs of part 2
 
@@ -57,6 +61,19 @@ short_chunks() {
         n=$(copies_of "$id" "$@")
         ((n == 3)) || echo "$id $n"
     done <"$LOCAL/ids"
+}
+
+# fsck_says VERDICT [ARGS]: dfs fsck ARGS prints VERDICT last, with exit
+# status 0 for HEALTHY and 1 otherwise; its output is in $LOCAL/fsck.
+fsck_says() {
+    local want=$1 status=0 got
+    shift
+    dfs_cli fsck "$@" >"$LOCAL/fsck" 2>&1 || status=$?
+    got=$(tail -n 1 "$LOCAL/fsck")
+    [[ $got == "$want" ]] || fail "dfs fsck $*: expected $want, got:
+$(cat "$LOCAL/fsck")"
+    assert_eq "exit status of dfs fsck $* ($want)" \
+        "$([[ $want == HEALTHY ]] && echo 0 || echo 1)" "$status"
 }
 
 # Wait until every chunk is on 3 of the servers in "$@" and the master
@@ -114,6 +131,21 @@ grep -q "repair: copy chunk" "$DIR/master.log" ||
 step "the file reads back identical with the page cache dropped"
 drop_cache "$MNT/f"
 assert_same_file "$LOCAL/f" "$MNT/f"
+step "dfs fsck and dfs fsck --verify say HEALTHY"
+fsck_says HEALTHY
+fsck_says HEALTHY --verify /
+grep -q "^1 files in 1 directories, 10 chunks" "$LOCAL/fsck" ||
+    fail "fsck counted otherwise: $(cat "$LOCAL/fsck")"
+first=$(head -n 1 "$LOCAL/ids")
+for k in $alive; do
+    [[ -f $CL/chunk$k/chunks/${first:0:2}/$first ]] && break
+done
+step "delete chunk ${first:0:12} from chunk$k's disk: only --verify sees it"
+rm "$CL/chunk$k/chunks/${first:0:2}/$first"
+fsck_says HEALTHY
+fsck_says DEGRADED --verify
+grep -q "^/f: chunk 0 (${first:0:12}): copy missing" "$LOCAL/fsck" ||
+    fail "fsck --verify did not name the missing copy: $(cat "$LOCAL/fsck")"
 step "chunk$victim comes back; the file still reads back identical"
 cl restart
 drop_cache "$MNT/f"
@@ -135,14 +167,32 @@ grep -q "2 of 3 copies stored" "$CL/mount.log" ||
     fail "the mount did not log a write with 2 of 3 copies"
 short=$(short_chunks 1 2 3 | wc -l)
 ((short >= 3)) || fail "expected at least 3 chunks with 2 copies, got $short"
+step "dfs fsck says DEGRADED and names the $short short chunks"
+fsck_says DEGRADED
+assert_eq "chunks named '2 of 3 copies'" "$short" \
+    "$(grep -c '^/g: chunk [0-9]* ([0-9a-f]*): 2 of 3 copies$' "$LOCAL/fsck")"
 sleep 2 # several repair runs, with no server that has room
 assert_eq "chunks still short with no room anywhere" "$short" \
     "$(short_chunks 1 2 3 | wc -l)"
 step "a fourth chunk server joins"
 cl up -n 4
+step "wait until each chunk is on 3 of the 4 servers"
 wait_repaired 1 2 3 4
 assert_eq "chunks copied to chunk4" "$short" \
     "$(while read -r id; do copies_of "$id" 4; done <"$LOCAL/ids" | grep -c 1)"
 drop_cache "$CL/mnt/g"
 assert_same_file "$LOCAL/g" "$CL/mnt/g"
+step "dfs fsck --verify says HEALTHY"
+fsck_says HEALTHY --verify
+
+step "kill -9 chunk1, chunk2 and chunk3: fsck says CORRUPT once they are dead"
+for k in 1 2 3; do kill -9 "$(cat "$CL/chunk$k.pid")"; done
+for ((i = 0; i < SETTLE_S * 4; i++)); do
+    dfs_cli fsck >"$LOCAL/fsck" 2>&1 || true
+    [[ $(tail -n 1 "$LOCAL/fsck") == CORRUPT ]] && break
+    sleep 0.25
+done
+fsck_says CORRUPT
+assert_eq "chunks with no live copy (not on chunk4)" $((4 - short)) \
+    "$(grep -c '^/g: chunk [0-9]* ([0-9a-f]*): no live copy$' "$LOCAL/fsck")"
 part2_down

@@ -196,6 +196,41 @@ static void test_unconfirmed_copy_replanned(void **state)
     one_command(w, 4, id, from);
 }
 
+static void test_failed_copy_goes_elsewhere(void **state)
+{
+    struct world *w = *state;
+    char id[CHUNK_ID_STRLEN], first[8], other[8], from[64];
+    for (int k = 1; k <= 5; k++)
+        beat(w, k, ROOMY);
+    chunk_on(w, 0, 'a', "123");
+    pass(w, DEAD_MS, "2345"); /* n1 dies; n4 and n5 could take a copy */
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 1);
+    json_object *c4 = repair_commands(w->r, "n4");
+    json_object *c5 = repair_commands(w->r, "n5");
+    size_t to4 = json_object_array_length(c4);
+    assert_int_equal(to4 + json_object_array_length(c5), 1);
+    json_object_put(c4);
+    json_object_put(c5);
+    snprintf(first, sizeof(first), "%s", to4 ? "n4" : "n5");
+    snprintf(other, sizeof(other), "%s", to4 ? "n5" : "n4");
+    id_of('a', id);
+
+    assert_int_equal(
+        repair_failed(w->r, first, (const char(*)[CHUNK_ID_STRLEN])id, 1), 0);
+    assert_int_equal(repair_outstanding(w->r), 0);
+    assert_int_equal(repair_run(w->r), 0); /* at once, on the other node */
+    assert_int_equal(repair_outstanding(w->r), 1);
+    one_command(w, other[1] - '0', id, from);
+    assert_int_equal(
+        repair_failed(w->r, other, (const char(*)[CHUNK_ID_STRLEN])id, 1), 0);
+    assert_int_equal(repair_run(w->r), 0); /* both failed lately: wait */
+    assert_int_equal(repair_outstanding(w->r), 0);
+    pass(w, REPAIR_RETRY_MS, "2345");
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 1);
+}
+
 static void test_what_cannot_be_repaired(void **state)
 {
     struct world *w = *state;
@@ -248,6 +283,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dead_node_repaired, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_unconfirmed_copy_replanned,
+                                        world_up, world_down),
+        cmocka_unit_test_setup_teardown(test_failed_copy_goes_elsewhere,
                                         world_up, world_down),
         cmocka_unit_test_setup_teardown(test_what_cannot_be_repaired, world_up,
                                         world_down),
