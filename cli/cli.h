@@ -37,6 +37,8 @@ int cmd_nodes(struct cli *cli, char **args);
 int cmd_put(struct cli *cli, char **args);
 int cmd_get(struct cli *cli, char **args);
 int cmd_fsck(struct cli *cli, char **args);
+int cmd_drain(struct cli *cli, char **args);
+int cmd_undrain(struct cli *cli, char **args);
 
 /* ---- cluster paths (path.c) ---- */
 

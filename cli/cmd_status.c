@@ -1,5 +1,6 @@
 /*
- * cmd_status.c - dfs status and dfs nodes: what the cluster looks like.
+ * cmd_status.c - dfs status and dfs nodes: what the cluster looks like;
+ * dfs drain and dfs undrain: emptying a chunk server before removing it.
  *
  * `status` is for people: a table of every chunk server the master knows,
  * alive or not, and the totals, in binary units.  `nodes` is for scripts:
@@ -62,8 +63,8 @@ static int status_decode(json_object *doc, struct status_doc *s, char *err,
             0 ||
         (rc = json_get_u64(doc, K_REPLICATION, &s->replication, err, errlen)) <
             0 ||
-        (rc = json_get_u64(doc, K_UNDER_REPLICATED, &s->under_replicated,
-                           err, errlen)) < 0)
+        (rc = json_get_u64(doc, K_UNDER_REPLICATED, &s->under_replicated, err,
+                           errlen)) < 0)
         return rc;
     s->nnodes = json_object_array_length(arr);
     s->nodes = calloc(s->nnodes ? s->nnodes : 1, sizeof(*s->nodes));
@@ -96,13 +97,16 @@ static void status_print_nodes(const struct status_doc *s)
         aw = a > aw ? a : aw;
         zw = z > zw ? z : zw;
     }
-    printf("%-*s  %-*s  %-*s  %-5s  %10s  %10s  %8s\n", STATUS_ID_SHORT, "NODE",
+    printf("%-*s  %-*s  %-*s  %-8s  %10s  %10s  %8s\n", STATUS_ID_SHORT, "NODE",
            aw, "ADDRESS", zw, "ZONE", "STATE", "CAPACITY", "FREE", "CHUNKS");
     for (size_t i = 0; i < s->nnodes; i++) {
         const struct dfs_node *n = &s->nodes[i];
-        printf("%-*.*s  %-*s  %-*s  %-5s  %10s  %10s  %8" PRIu64 "\n",
+        const char *state = !n->alive     ? "DOWN"
+                            : n->draining ? "draining"
+                                          : "up";
+        printf("%-*.*s  %-*s  %-*s  %-8s  %10s  %10s  %8" PRIu64 "\n",
                STATUS_ID_SHORT, STATUS_ID_SHORT, n->id, aw, n->addr, zw,
-               n->zone[0] ? n->zone : "-", n->alive ? "up" : "DOWN",
+               n->zone[0] ? n->zone : "-", state,
                status_units(n->capacity, cap), status_units(n->free, fre),
                n->chunk_count);
     }
@@ -113,15 +117,21 @@ static void status_print_totals(const struct status_doc *s)
     char raw[STATUS_UNITS_MAX], fre[STATUS_UNITS_MAX], use[STATUS_UNITS_MAX];
     char csz[STATUS_UNITS_MAX];
     uint64_t capacity = 0, free_bytes = 0;
-    size_t alive = 0;
+    size_t alive = 0, draining = 0;
 
     for (size_t i = 0; i < s->nnodes; i++) {
         if (!s->nodes[i].alive) continue;
         alive++;
+        draining += s->nodes[i].draining;
         capacity += s->nodes[i].capacity;
         free_bytes += s->nodes[i].free;
     }
-    printf("\nservers:   %zu alive, %zu down\n", alive, s->nnodes - alive);
+    printf("\nservers:   %zu alive, %zu down", alive, s->nnodes - alive);
+    /* a drain is done when no chunk still needs a copy made */
+    if (draining)
+        printf(", %zu draining (%s)", draining,
+               s->under_replicated ? "copying" : "done: safe to remove");
+    printf("\n");
     printf("files:     %" PRIu64 "\n", s->files);
     printf("chunks:    %" PRIu64 " (%" PRIu64 " under-replicated), "
            "chunk size %s, replication %" PRIu64 "\n",
@@ -174,4 +184,38 @@ int cmd_nodes(struct cli *cli, char **args)
                nodes[i].capacity);
     free(nodes);
     return CLI_EXIT_OK;
+}
+
+static int drain_set(struct cli *cli, const char *which, bool on)
+{
+    struct dfs_node n;
+    int rc = master_drain(cli->mc, which, on, &n);
+
+    if (rc == -ENOENT)
+        return cli_fail("no chunk server has the id or address '%s' "
+                        "(see dfs status)",
+                        which);
+    if (rc == -EINVAL)
+        return cli_fail("'%s' begins the ids of several chunk servers: "
+                        "give more of it",
+                        which);
+    if (rc < 0) return cli_master_fail(cli, rc);
+    if (on)
+        printf("draining node %s at %s: it takes no new chunk and its chunks "
+               "are copied to other servers; when 'dfs status' says the drain "
+               "is done, it can be stopped\n",
+               n.id, n.addr);
+    else
+        printf("node %s at %s takes chunks again\n", n.id, n.addr);
+    return CLI_EXIT_OK;
+}
+
+int cmd_drain(struct cli *cli, char **args)
+{
+    return drain_set(cli, args[0], true);
+}
+
+int cmd_undrain(struct cli *cli, char **args)
+{
+    return drain_set(cli, args[0], false);
 }

@@ -63,6 +63,10 @@ static const struct cli_command cli_commands[] = {
      "copy a file out of the cluster (LOCAL '-' = stdout)"},
     {"fsck", "[--verify] [PATH]", 0, 1, "--verify", cmd_fsck,
      "check the copies of every chunk under PATH (default /)"},
+    {"drain", "NODE", 1, 1, "", cmd_drain,
+     "move every chunk off a chunk server (id, id prefix or address)"},
+    {"undrain", "NODE", 1, 1, "", cmd_undrain,
+     "let a drained chunk server take chunks again"},
     {NULL, NULL, 0, 0, NULL, NULL, NULL}};
 
 int cli_fail(const char *fmt, ...)

@@ -63,6 +63,14 @@ int chunk_client_rank(const char *id, const struct dfs_node *nodes, size_t n,
     }
     placement_rank(id, pn, n, replicas, order);
     free(pn);
+    /* Draining nodes last, in their order: used only if all others fail.
+     * A stable partition: each other node moves up past them. */
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (!nodes[order[i]].draining) {
+            size_t o = order[i];
+            memmove(&order[k + 1], &order[k], (i - k) * sizeof(*order));
+            order[k++] = o;
+        }
     return 0;
 }
 
@@ -78,8 +86,8 @@ static void chunk_client_put_result(const struct dfs_node *node,
 
     if (req->rc == 0 && (st == 200 || st == 201)) {
         if (where)
-            snprintf(where->replicas[ref->nnodes],
-                     sizeof(where->replicas[0]), "%s", node->addr);
+            snprintf(where->replicas[ref->nnodes], sizeof(where->replicas[0]),
+                     "%s", node->addr);
         snprintf(ref->nodes[ref->nnodes++], sizeof(ref->nodes[0]), "%s",
                  node->id);
         return;
@@ -175,8 +183,8 @@ int chunk_client_fetch(struct http_client *http, const char *addr,
         return rc < 0 ? rc : -EIO;
     }
     if (!chunk_client_verified(&resp, id, verify, addr, got)) {
-        snprintf(err, errlen, "%s: bytes hash to %.12s, not the chunk id",
-                 addr, got);
+        snprintf(err, errlen, "%s: bytes hash to %.12s, not the chunk id", addr,
+                 got);
         http_response_free(&resp);
         return -EBADMSG;
     }

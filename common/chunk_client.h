@@ -27,7 +27,8 @@
 
 /* Rank nodes[0..n-1] for chunk id: order[0..n-1] receives node indexes,
  * best first (placement_rank with weight = free space, the zone rule on
- * the first `replicas`).  0, or -ENOMEM. */
+ * the first `replicas`), draining nodes after all the others.  0, or
+ * -ENOMEM. */
 int chunk_client_rank(const char *id, const struct dfs_node *nodes, size_t n,
                       size_t replicas, size_t *order);
 

@@ -262,8 +262,8 @@ static int mc_fs_dirs(struct master_client *mc, const char *op,
         size_t count = json_object_array_length(arr);
         for (size_t i = 0; i < count && dirs->n < 2; i++) {
             json_object *o = json_object_array_get_idx(arr, i);
-            if (meta_attr_from_json(o, &dirs->attr[dirs->n], why,
-                                    sizeof(why)) < 0) {
+            if (meta_attr_from_json(o, &dirs->attr[dirs->n], why, sizeof(why)) <
+                0) {
                 dirs->n = 0;
                 break;
             }
@@ -358,6 +358,23 @@ int master_statfs(struct master_client *mc, struct dfs_statfs *out)
 int master_status(struct master_client *mc, json_object **out)
 {
     return mc_call(mc, "GET", DFS_PATH_CLUSTER_STATUS, NULL, out);
+}
+
+int master_drain(struct master_client *mc, const char *which, bool on,
+                 struct dfs_node *out)
+{
+    json_object *req = json_object_new_object(), *reply = NULL, *node;
+    char why[256] = "no node in the reply";
+    json_add_string(req, K_NODE, which);
+    json_object_object_add(req, K_DRAIN, json_object_new_boolean(on));
+    int rc = mc_call(mc, "POST", DFS_PATH_CLUSTER_DRAIN, req, &reply);
+    json_object_put(req);
+    if (rc < 0) return rc;
+    rc = json_object_object_get_ex(reply, K_NODE, &node)
+             ? meta_node_from_json(node, out, why, sizeof(why))
+             : -EINVAL;
+    json_object_put(reply);
+    return rc < 0 ? mc_bad_reply(mc, "drain", why) : 0;
 }
 
 /* ---- namespace ----------------------------------------------------------- */

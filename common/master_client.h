@@ -103,6 +103,11 @@ int master_statfs(struct master_client *mc, struct dfs_statfs *out);
 
 /* The raw status document (for dfs status). */
 int master_status(struct master_client *mc, json_object **out);
+/* Start (on) or stop draining the chunk server `which` names (its id, an
+ * id prefix of 4+ characters, or its address); *out is that server.
+ * -ENOENT no such server, -EINVAL the prefix matches several. */
+int master_drain(struct master_client *mc, const char *which, bool on,
+                 struct dfs_node *out);
 
 /* ---- batches ---- */
 

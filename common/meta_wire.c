@@ -334,16 +334,18 @@ json_object *meta_node_to_json(const struct dfs_node *n)
     json_add_u64(o, K_FREE, n->free);
     json_add_u64(o, K_CHUNK_COUNT, n->chunk_count);
     json_add_bool(o, K_ALIVE, n->alive);
+    json_add_bool(o, K_DRAINING, n->draining);
     return o;
 }
 
-/* "alive" is optional (a heartbeat does not carry it); absent = true. */
+/* "alive" is optional (a heartbeat does not carry it); absent = true.
+ * "draining" likewise; absent = false. */
 int meta_node_from_json(json_object *o, struct dfs_node *n, char *err,
                         size_t errlen)
 {
     struct dfs_node t;
     const char *id, *addr, *zone;
-    json_object *alive;
+    json_object *alive, *draining;
     int rc;
     memset(&t, 0, sizeof(t));
     if ((rc = json_get_string(o, K_NODE_ID, PLACEMENT_NODE_ID_MAX, &id, err,
@@ -363,6 +365,9 @@ int meta_node_from_json(json_object *o, struct dfs_node *n, char *err,
     t.alive = true;
     if (json_object_object_get_ex(o, K_ALIVE, &alive) &&
         (rc = json_get_bool(o, K_ALIVE, &t.alive, err, errlen)) < 0)
+        return rc;
+    if (json_object_object_get_ex(o, K_DRAINING, &draining) &&
+        (rc = json_get_bool(o, K_DRAINING, &t.draining, err, errlen)) < 0)
         return rc;
     snprintf(t.id, sizeof(t.id), "%s", id);
     snprintf(t.addr, sizeof(t.addr), "%s", addr);

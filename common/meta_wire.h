@@ -80,6 +80,7 @@ struct dfs_node {
     uint64_t capacity, free;
     uint64_t chunk_count;
     bool alive;
+    bool draining; /* dfs drain: takes no new chunk, its copies are moved */
 };
 
 json_object *meta_attr_to_json(const struct dfs_attr *a);

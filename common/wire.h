@@ -31,6 +31,7 @@
 #define DFS_PATH_CLUSTER_NODES "/v1/cluster/nodes"
 #define DFS_PATH_CLUSTER_STATFS "/v1/cluster/statfs"
 #define DFS_PATH_CLUSTER_STATUS "/v1/cluster/status"
+#define DFS_PATH_CLUSTER_DRAIN "/v1/cluster/drain"
 #define DFS_PATH_NODE_HEARTBEAT "/v1/node/heartbeat"
 #define DFS_PATH_NODE_REPORT "/v1/node/report"
 
@@ -84,6 +85,9 @@
 #define K_FREE "free" /* bytes */
 #define K_CHUNK_COUNT "chunk_count"
 #define K_ALIVE "alive"
+#define K_DRAINING "draining" /* node: being emptied (dfs drain) */
+#define K_NODE "node"         /* drain: node id, id prefix or address */
+#define K_DRAIN "drain"       /* drain: true to start, false to stop */
 #define K_COMMANDS "commands"
 #define K_OP "op"
 #define K_OPS "ops"         /* batch: the ops, each {"op": name, ...} */

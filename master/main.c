@@ -88,6 +88,8 @@ static const struct http_route routes[] = {
     ROUTE("GET", DFS_PATH_CLUSTER_NODES, READERS, 0, routes_cluster_nodes),
     ROUTE("GET", DFS_PATH_CLUSTER_STATFS, READERS, 0, routes_cluster_statfs),
     ROUTE("GET", DFS_PATH_CLUSTER_STATUS, READERS, 0, routes_cluster_status),
+    ROUTE("POST", DFS_PATH_CLUSTER_DRAIN, ROLE(CLIENT), JSON_MAX,
+          routes_cluster_drain),
     ROUTE("POST", DFS_PATH_NODE_HEARTBEAT, ROLE(CHUNKD), JSON_MAX,
           routes_node_heartbeat),
     ROUTE("POST", DFS_PATH_NODE_REPORT, ROLE(CHUNKD), DFS_REPORT_BODY_MAX,

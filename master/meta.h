@@ -110,6 +110,13 @@ int meta_node_added(struct meta *m, const char *node_id,
 /* Nodes (all, or only live ones) sorted by id, with alive set.
  * *out malloc'd (free()). */
 int meta_nodes(struct meta *m, bool all, struct dfs_node **out, size_t *n);
+/* Start (on) or stop draining the node `which` names: its id, a prefix of
+ * at least 4 characters of one id, or its address.  A draining node takes
+ * no new chunk and its copies do not count towards the replication
+ * factor, so repair copies its chunks elsewhere (meta_weak_chunks).
+ * *out is the node.  -ENOENT no such node, -EINVAL several match. */
+int meta_node_drain(struct meta *m, const char *which, bool on,
+                    struct dfs_node *out);
 /* Log nodes that went silent since the last sweep (run periodically). */
 int meta_nodes_sweep(struct meta *m);
 
@@ -127,10 +134,12 @@ struct meta_counts {
 int meta_counts(struct meta *m, struct meta_counts *out);
 
 /* A chunk some file refers to that has fewer live copies than the
- * replication factor, with the live nodes that hold it. */
+ * replication factor on nodes that are not draining, with the live nodes
+ * that hold it. */
 struct meta_weak_chunk {
     char id[CHUNK_ID_STRLEN];
-    size_t nholders;
+    size_t ngood;    /* live holders that are not draining */
+    size_t nholders; /* live holders, draining ones too (copy sources) */
     char holders[DFS_MAX_REPLICAS][PLACEMENT_NODE_ID_MAX + 1];
 };
 /* Up to max weak chunks into out, fewest live copies first (a chunk with

@@ -167,6 +167,7 @@ static void node_from_row(sqlite3_stmt *st, int64_t since, struct dfs_node *d)
     d->free = (uint64_t)sqlite3_column_int64(st, 4);
     d->chunk_count = (uint64_t)sqlite3_column_int64(st, 5);
     d->alive = sqlite3_column_int64(st, 6) > since;
+    d->draining = sqlite3_column_int(st, 7) != 0;
 }
 
 static int nodes_locked(struct meta *m, bool all, struct dfs_node **out,
@@ -176,7 +177,9 @@ static int nodes_locked(struct meta *m, bool all, struct dfs_node **out,
     int64_t since = alive_since(m);
     sqlite3_stmt *st =
         meta_stmt(m, "SELECT node_id, addr, zone, capacity, free, chunk_count,"
-                     " last_seen_ms FROM nodes WHERE ?1 OR last_seen_ms > ?2"
+                     " last_seen_ms,"
+                     " node_id IN (SELECT node_id FROM draining)"
+                     " FROM nodes WHERE ?1 OR last_seen_ms > ?2"
                      " ORDER BY node_id");
     sqlite3_bind_int(st, 1, all);
     sqlite3_bind_int64(st, 2, since);
@@ -264,14 +267,14 @@ int meta_statfs(struct meta *m, struct meta_statfs *out)
     meta_lock(m);
     int64_t since = alive_since(m);
     sqlite3_stmt *st = meta_stmt(
-        m,
-        "SELECT coalesce(sum(capacity), 0) FROM nodes WHERE last_seen_ms > ?");
+        m, "SELECT coalesce(sum(capacity), 0) FROM nodes WHERE last_seen_ms > ?"
+           " AND node_id NOT IN (SELECT node_id FROM draining)");
     sqlite3_bind_int64(st, 1, since);
     int rc = count_query(m, st, &cap);
     if (rc == 0) {
         st = meta_stmt(
-            m,
-            "SELECT coalesce(sum(free), 0) FROM nodes WHERE last_seen_ms > ?");
+            m, "SELECT coalesce(sum(free), 0) FROM nodes WHERE last_seen_ms > ?"
+               " AND node_id NOT IN (SELECT node_id FROM draining)");
         sqlite3_bind_int64(st, 1, since);
         rc = count_query(m, st, &avail);
     }
@@ -291,14 +294,17 @@ int meta_counts(struct meta *m, struct meta_counts *out)
             m, meta_stmt(m, "SELECT count(DISTINCT chunk_id) FROM file_chunks"),
             &out->chunks);
     if (rc == 0) {
-        /* Referenced chunks with fewer live holders than the factor. */
+        /* Referenced chunks with fewer live holders than the factor,
+         * not counting draining ones (as meta_weak_chunks). */
         sqlite3_stmt *st =
             meta_stmt(m, "SELECT count(*) FROM (SELECT c.chunk_id FROM"
                          " (SELECT DISTINCT chunk_id FROM file_chunks) c"
                          " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"
                          " LEFT JOIN nodes n ON n.node_id = r.node_id"
                          "  AND n.last_seen_ms > ?1"
-                         " GROUP BY c.chunk_id HAVING count(n.node_id) < ?2)");
+                         " LEFT JOIN draining d ON d.node_id = n.node_id"
+                         " GROUP BY c.chunk_id"
+                         " HAVING count(n.node_id) - count(d.node_id) < ?2)");
         sqlite3_bind_int64(st, 1, alive_since(m));
         sqlite3_bind_int64(st, 2, m->replication);
         rc = count_query(m, st, &out->under_replicated);
@@ -321,6 +327,8 @@ static void weak_from_row(sqlite3_stmt *st, struct meta_weak_chunk *w)
             memcpy(w->holders[w->nholders++], p, len);
         p += len + (p[len] == ',');
     }
+    int64_t good = sqlite3_column_int64(st, 2);
+    w->ngood = good > 0 ? (size_t)good : 0;
 }
 
 int meta_weak_chunks(struct meta *m, struct meta_weak_chunk *out, size_t max,
@@ -328,14 +336,17 @@ int meta_weak_chunks(struct meta *m, struct meta_weak_chunk *out, size_t max,
 {
     *n = 0;
     meta_lock(m);
-    /* Node ids are [0-9a-zA-Z_-], so a comma separates them safely. */
+    /* Node ids are [0-9a-zA-Z_-], so a comma separates them safely.
+     * Copies on draining nodes are holders (sources), but not counted. */
     sqlite3_stmt *st = meta_stmt(
-        m, "SELECT c.chunk_id, group_concat(n.node_id, ',') FROM"
+        m, "SELECT c.chunk_id, group_concat(n.node_id, ','),"
+           " count(n.node_id) - count(d.node_id) AS good FROM"
            " (SELECT DISTINCT chunk_id FROM file_chunks) c"
            " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"
            " LEFT JOIN nodes n ON n.node_id = r.node_id AND n.last_seen_ms > ?1"
-           " GROUP BY c.chunk_id HAVING count(n.node_id) < ?2"
-           " ORDER BY count(n.node_id), c.chunk_id LIMIT ?3");
+           " LEFT JOIN draining d ON d.node_id = n.node_id"
+           " GROUP BY c.chunk_id HAVING good < ?2"
+           " ORDER BY good, c.chunk_id LIMIT ?3");
     sqlite3_bind_int64(st, 1, alive_since(m));
     sqlite3_bind_int64(st, 2, m->replication);
     sqlite3_bind_int64(st, 3, (int64_t)max);
@@ -346,4 +357,58 @@ int meta_weak_chunks(struct meta *m, struct meta_weak_chunk *out, size_t max,
     sqlite3_reset(st);
     meta_unlock(m);
     return rc == SQLITE_DONE ? 0 : meta_errno(m, rc, "weak chunks");
+}
+
+/* ---- drain ---- */
+
+/* The node `which` names: its id, else the one id it begins, else the one
+ * node at that address.  0 with *out (lock held), -ENOENT or -EINVAL
+ * (more than one). */
+static int node_find_locked(struct meta *m, const char *which,
+                            struct dfs_node *out)
+{
+    sqlite3_stmt *st = meta_stmt(
+        m, "SELECT node_id, addr, zone, capacity, free, chunk_count,"
+           " last_seen_ms, node_id IN (SELECT node_id FROM draining)"
+           " FROM nodes WHERE node_id = ?1 OR addr = ?1"
+           "  OR (length(?1) >= 4 AND substr(node_id, 1, length(?1)) = ?1)"
+           " ORDER BY node_id = ?1 DESC LIMIT 2");
+    sqlite3_bind_text(st, 1, which, -1, SQLITE_STATIC);
+    int rc, n = 0;
+    bool exact = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 2) {
+        if (n == 0) {
+            node_from_row(st, meta_now_ms(m) - m->dead_after_ms, out);
+            exact = strcmp(out->id, which) == 0;
+        }
+        n++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return meta_errno(m, rc, "node");
+    if (n == 0) return -ENOENT;
+    return n == 1 || exact ? 0 : -EINVAL;
+}
+
+static int drain_locked(struct meta *m, const char *which, bool on,
+                        struct dfs_node *out)
+{
+    int rc = node_find_locked(m, which, out);
+    if (rc < 0) return rc;
+    sqlite3_stmt *st =
+        meta_stmt(m, on ? "INSERT OR IGNORE INTO draining(node_id) VALUES (?)"
+                        : "DELETE FROM draining WHERE node_id = ?");
+    sqlite3_bind_text(st, 1, out->id, -1, SQLITE_STATIC);
+    rc = meta_exec(m, st);
+    out->draining = on;
+    m->weak_hint = true; /* its chunks now count as weak, or not */
+    return rc;
+}
+
+int meta_node_drain(struct meta *m, const char *which, bool on,
+                    struct dfs_node *out)
+{
+    if (!which[0] || strlen(which) > ADDR_TEXT_MAX) return -ENOENT;
+    int rc = meta_tx_begin(m);
+    if (rc < 0) return rc;
+    return meta_tx_end(m, drain_locked(m, which, on, out));
 }

@@ -154,8 +154,8 @@ static bool failed_lately(struct repair *r, const char *id, const char *node,
 }
 
 /* Live nodes that could take a copy of w: not holding it, not already
- * copying it, not failing to lately, with room for a chunk (as of their
- * last heartbeat).  Returns how many (indexes in idx). */
+ * copying it, not failing to lately, not draining, with room for a chunk
+ * (as of their last heartbeat).  Returns how many (indexes in idx). */
 static size_t candidates(struct repair *r, const struct meta_weak_chunk *w,
                          const struct dfs_node *nodes, size_t n, size_t *idx,
                          int64_t now)
@@ -164,7 +164,8 @@ static size_t candidates(struct repair *r, const struct meta_weak_chunk *w,
     uint64_t room = meta_chunk_size(r->m);
     for (size_t i = 0; i < n; i++)
         if (!holds(w, nodes[i].id) && !job_targets(r, w->id, nodes[i].id) &&
-            !failed_lately(r, w->id, nodes[i].id, now) && nodes[i].free >= room)
+            !failed_lately(r, w->id, nodes[i].id, now) &&
+            !nodes[i].draining && nodes[i].free >= room)
             idx[k++] = i;
     return k;
 }
@@ -193,9 +194,12 @@ static bool plan_chunk(struct repair *r, const struct meta_weak_chunk *w,
                        const struct dfs_node *nodes, size_t n,
                        struct rank_space *rs, int64_t now)
 {
-    size_t want = meta_replication(r->m) < n ? meta_replication(r->m) : n;
-    if (w->nholders >= want) return false; /* as many as there are nodes */
-    size_t missing = want - w->nholders, pending = jobs_for_chunk(r, w->id);
+    size_t usable = 0; /* nodes that may hold a counted copy */
+    for (size_t i = 0; i < n; i++) usable += !nodes[i].draining;
+    size_t want = meta_replication(r->m) < usable ? meta_replication(r->m)
+                                                  : usable;
+    if (w->ngood >= want) return false; /* as many as there are nodes */
+    size_t missing = want - w->ngood, pending = jobs_for_chunk(r, w->id);
     if (pending >= missing) return true;
 
     size_t k = candidates(r, w, nodes, n, rs->idx, now);

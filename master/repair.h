@@ -3,6 +3,9 @@
  * replication factor of live copies after a chunk server dies, or after a
  * write stored fewer copies than wanted (a full or unreachable server).
  *
+ * A server being drained (dfs drain) counts like a dead one, except that
+ * it stays a source to copy from.
+ *
  * repair_run (a periodic job) asks the store for weak chunks
  * (meta_weak_chunks).  For each one not already being copied it ranks the
  * live servers that lack it by placement (weighted by free space), skips

@@ -31,6 +31,9 @@ void routes_cluster_statfs(struct http_request *req, struct http_reply *rep,
                            void *ctx);
 void routes_cluster_status(struct http_request *req, struct http_reply *rep,
                            void *ctx);
+/* POST /v1/cluster/drain (dfs drain, dfs undrain) */
+void routes_cluster_drain(struct http_request *req, struct http_reply *rep,
+                          void *ctx);
 
 /* POST /v1/node/... from chunk servers. */
 void routes_node_heartbeat(struct http_request *req, struct http_reply *rep,

@@ -241,3 +241,40 @@ void routes_node_report(struct http_request *req, struct http_reply *rep,
     free(ids);
     json_object_put(in);
 }
+
+/* Start or stop draining a node: {"node": id, id prefix or address,
+ * "drain": bool} -> {"node": {...}}. */
+void routes_cluster_drain(struct http_request *req, struct http_reply *rep,
+                          void *ctx)
+{
+    struct master_ctx *mc = ctx;
+    char err[256] = "";
+    const char *which = NULL;
+    bool on = false;
+    struct dfs_node n;
+    json_object *in = parse_body(req, rep);
+    if (!in) return;
+    int rc =
+        json_get_string(in, K_NODE, ADDR_TEXT_MAX, &which, err, sizeof(err));
+    if (rc == 0) rc = json_get_bool(in, K_DRAIN, &on, err, sizeof(err));
+    if (rc == 0) rc = meta_node_drain(mc->meta, which, on, &n);
+    if (rc == -ENOENT)
+        snprintf(err, sizeof(err), "no chunk server has the id or address '%s'",
+                 which);
+    else if (rc == -EINVAL && !err[0])
+        snprintf(
+            err, sizeof(err),
+            "'%s' begins the ids of several chunk servers: give more of it",
+            which);
+    if (rc < 0) {
+        http_reply_errno(rep, -rc, "drain: %s", err[0] ? err : strerror(-rc));
+    } else {
+        log_info("node %s at %s: %s", n.id, n.addr,
+                 on ? "draining: its chunks are copied to other nodes"
+                    : "no longer draining");
+        json_object *out = json_object_new_object();
+        json_object_object_add(out, K_NODE, meta_node_to_json(&n));
+        reply_and_put(rep, out);
+    }
+    json_object_put(in);
+}

@@ -560,6 +560,17 @@ def gen_signed_master(signer):
         for route in ("/v1/node/heartbeat", "/v1/node/report"):
             yield "signed-json", "chunkd %s %r" % (route, body[:40]), dict(
                 data=signed(signer, "POST", route, body, role="chunkd"))
+    # drain: only a client may, and only a node that exists
+    yield "signed-role", "chunkd drain", dict(
+        data=signed(signer, "POST", "/v1/cluster/drain",
+                    b'{"node":"x","drain":true}', role="chunkd"), ok=(403,))
+    for body in [b"{}", b'{"node":7,"drain":true}', b'{"node":"x"}',
+                 b'{"node":"x","drain":"yes"}', b'{"node":"","drain":true}',
+                 b'{"node":"nosuchnode","drain":true}',
+                 b'{"node":"ab","drain":true}', b'{"node":"%","drain":true}',
+                 b'{"node":"' + b"a" * 5000 + b'","drain":true}']:
+        yield "signed-json", "drain %r" % body[:40], dict(
+            data=signed(signer, "POST", "/v1/cluster/drain", body))
     # a well-formed heartbeat with a bad "added" list: refused as a whole
     # (node "x" must not be registered, nothing recorded)
     many = b"[" + b",".join([b'"' + FAKE_ID.encode() + b'"'] * 1025) + b"]"

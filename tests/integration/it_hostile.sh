@@ -119,6 +119,7 @@ step "no refused heartbeat registered a chunk server"
 # every server the master knows, alive or not: the rows of the status table
 assert_eq "chunk servers in dfs status" 3 \
     "$(dfs status | awk 'NR > 1 && NF == 0 { exit } NR > 1 { n++ } END { print n }')"
+! dfs status | grep -q draining || fail "a refused drain request drained a node"
 
 step "the data reads back identical through the mount"
 drop_cache "$MNT/big" "$MNT/hello" "$MNT"/dir/*

@@ -6,8 +6,12 @@
 #     back to three live servers (found under its BLAKE2b-256 id in their
 #     data directories), `dfs status` counts no under-replicated chunk, and
 #     the file reads back identical with the page cache dropped.
-#     `dfs fsck` says HEALTHY; after a chunk file is deleted from a
-#     server's disk, only `dfs fsck --verify` sees it.
+#     `dfs fsck` says HEALTHY.  The dead server comes back; then
+#     `dfs drain` of the server holding the most chunks: a file written
+#     meanwhile puts nothing on it, every chunk gets 3 copies on the
+#     others, `dfs status` says the drain is done, and once that server is
+#     killed every file still reads back identical.  After a chunk file is
+#     deleted from a server's disk, only `dfs fsck --verify` sees it.
 #  2. Three chunk servers, one of them on a full disk (a small tmpfs): a
 #     write stores 2 of 3 copies, as the mount's log says, and `dfs fsck`
 #     says DEGRADED and names them.  Nothing can be repaired while no
@@ -136,8 +140,60 @@ fsck_says HEALTHY
 fsck_says HEALTHY --verify /
 grep -q "^1 files in 1 directories, 10 chunks" "$LOCAL/fsck" ||
     fail "fsck counted otherwise: $(cat "$LOCAL/fsck")"
+step "chunk$victim comes back; the file still reads back identical"
+cl restart
+drop_cache "$MNT/f"
+assert_same_file "$LOCAL/f" "$MNT/f"
+
+# ---- 1b. a drained server ----
+drained=1
+for k in 2 3 4; do
+    if (($(find "$CL/chunk$k/chunks" -type f | wc -l) > \
+        $(find "$CL/chunk$drained/chunks" -type f | wc -l))); then
+        drained=$k
+    fi
+done
+node=$(cat "$CL/chunk$drained/node_id")
+rest=$(for k in 1 2 3 4; do ((k == drained)) || printf '%s ' $k; done)
+step "dfs drain of an unknown node fails and names it"
+status=0
+dfs_cli drain nosuchnode 2>"$LOCAL/drain.err" || status=$?
+assert_eq "exit status" 1 "$status"
+grep -q "nosuchnode" "$LOCAL/drain.err" ||
+    fail "the error does not name the node: $(cat "$LOCAL/drain.err")"
+step "dfs drain ${node:0:8} (chunk$drained, as dfs status shows it)"
+dfs_cli drain "${node:0:8}" | sed 's/^/    /'
+dfs_cli status | grep -q "^${node:0:8} .* draining " ||
+    fail "dfs status does not show chunk$drained draining"
+step "a file written now puts no chunk on chunk$drained"
+random_file "$LOCAL/h" $((12 * 1024 * 1024))
+cp "$LOCAL/h" "$MNT/h"
+cp "$LOCAL/ids" "$LOCAL/ids.f"
+chunk_ids "$LOCAL/h"
+assert_eq "chunks of h on chunk$drained" 0 \
+    "$(while read -r id; do copies_of "$id" "$drained"; done <"$LOCAL/ids" |
+        grep -c 1 || true)"
+cat "$LOCAL/ids.f" >>"$LOCAL/ids"
+step "wait until each chunk of f and h is on 3 of the other servers ($rest)"
+# shellcheck disable=SC2086  # one argument per server
+wait_repaired $rest
+dfs_cli status | grep -q "draining (done: safe to remove)" ||
+    fail "dfs status does not say the drain is done: $(dfs_cli status)"
+step "kill -9 chunk$drained: f and h read back identical, fsck says HEALTHY"
+kill -9 "$(cat "$CL/chunk$drained.pid")"
+drop_cache "$MNT/f" "$MNT/h"
+assert_same_file "$LOCAL/f" "$MNT/f"
+assert_same_file "$LOCAL/h" "$MNT/h"
+for ((i = 0; i < SETTLE_S * 4; i++)); do # until the master sees it dead
+    dfs_cli status | grep -q "^${node:0:8} .* DOWN " && break
+    sleep 0.25
+done
+fsck_says HEALTHY --verify
+
+# ---- 1c. a chunk file gone from a disk ----
+cp "$LOCAL/ids.f" "$LOCAL/ids"
 first=$(head -n 1 "$LOCAL/ids")
-for k in $alive; do
+for k in $rest; do
     [[ -f $CL/chunk$k/chunks/${first:0:2}/$first ]] && break
 done
 step "delete chunk ${first:0:12} from chunk$k's disk: only --verify sees it"
@@ -146,10 +202,6 @@ fsck_says HEALTHY
 fsck_says DEGRADED --verify
 grep -q "^/f: chunk 0 (${first:0:12}): copy missing" "$LOCAL/fsck" ||
     fail "fsck --verify did not name the missing copy: $(cat "$LOCAL/fsck")"
-step "chunk$victim comes back; the file still reads back identical"
-cl restart
-drop_cache "$MNT/f"
-assert_same_file "$LOCAL/f" "$MNT/f"
 cl down
 
 # ---- 2. a full disk, then a new server ----

@@ -251,6 +251,25 @@ static void test_rank_deterministic(void **state)
     assert_int_equal(chunk_client_rank(id, nodes, 0, 3, a), 0);
 }
 
+/* A draining node is ranked after every other, whatever its score; the
+ * others keep their order. */
+static void test_rank_draining_last(void **state)
+{
+    struct dfs_node copy[NSERVERS];
+    size_t plain[NSERVERS], drained[NSERVERS];
+    char id[CHUNK_ID_STRLEN];
+    (void)state;
+
+    chunk_id_compute("y", 1, id);
+    memcpy(copy, nodes, sizeof(copy));
+    assert_int_equal(chunk_client_rank(id, copy, NSERVERS, 3, plain), 0);
+    copy[plain[0]].draining = true; /* the best one */
+    assert_int_equal(chunk_client_rank(id, copy, NSERVERS, 3, drained), 0);
+    assert_int_equal(drained[NSERVERS - 1], plain[0]);
+    for (size_t i = 0; i + 1 < NSERVERS; i++)
+        assert_int_equal(drained[i], plain[i + 1]);
+}
+
 static void test_put_falls_back(void **state)
 {
     struct dfs_chunk_ref ref;
@@ -427,6 +446,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank_deterministic),
+        cmocka_unit_test(test_rank_draining_last),
         cmocka_unit_test(test_put_falls_back),
         cmocka_unit_test(test_put_runs_out),
         cmocka_unit_test(test_fetch),

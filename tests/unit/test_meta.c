@@ -626,6 +626,42 @@ static void test_node_liveness(void **state)
     assert_true(meta_node_id_valid("0123456789abcdef0123456789abcdef"));
 }
 
+static void test_node_drain(void **state)
+{
+    struct fixture *f = *state;
+    struct meta *m = f->m;
+    struct dfs_node n, *nodes;
+    struct meta_statfs s;
+    size_t count;
+    heartbeat(m, "abcd-1", "127.0.0.1:9501", 600000);
+    heartbeat(m, "abcd-2", "127.0.0.1:9502", 300000);
+    heartbeat(m, "efgh-3", "127.0.0.1:9503", 100000);
+
+    assert_int_equal(meta_node_drain(m, "abcd-2", true, &n), 0); /* an id */
+    assert_string_equal(n.id, "abcd-2");
+    assert_true(n.draining);
+    assert_int_equal(meta_node_drain(m, "efgh", true, &n), 0); /* a prefix */
+    assert_string_equal(n.id, "efgh-3");
+    assert_int_equal(meta_node_drain(m, "127.0.0.1:9501", true, &n), 0);
+    assert_string_equal(n.id, "abcd-1");
+    assert_int_equal(meta_node_drain(m, "abcd", true, &n), -EINVAL); /* 2 */
+    assert_int_equal(meta_node_drain(m, "efg", true, &n), -ENOENT); /* <4 */
+    assert_int_equal(meta_node_drain(m, "nobody", true, &n), -ENOENT);
+    assert_int_equal(meta_node_drain(m, "", true, &n), -ENOENT);
+
+    assert_int_equal(meta_node_drain(m, "abcd-1", false, &n), 0);
+    assert_int_equal(meta_node_drain(m, "efgh-3", false, &n), 0);
+    assert_int_equal(meta_nodes(m, false, &nodes, &count), 0);
+    assert_int_equal(count, 3);
+    assert_false(nodes[0].draining);
+    assert_true(nodes[1].draining); /* abcd-2, sorted by id */
+    assert_false(nodes[2].draining);
+    free(nodes);
+    /* a draining node's space is not the file system's any more */
+    assert_int_equal(meta_statfs(m, &s), 0);
+    assert_int_equal(s.avail, (600000 + 100000) / 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -644,6 +680,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chunk_map_liveness, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_node_liveness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_node_drain, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

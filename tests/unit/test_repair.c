@@ -259,6 +259,43 @@ static void test_what_cannot_be_repaired(void **state)
     assert_int_equal(repair_outstanding(w->r), 1);
 }
 
+static void test_drained_node_emptied(void **state)
+{
+    struct world *w = *state;
+    struct dfs_node n;
+    char id[CHUNK_ID_STRLEN], want[CHUNK_ID_STRLEN], from[64];
+    for (int k = 1; k <= 4; k++) beat(w, k, ROOMY);
+    chunk_on(w, 0, 'a', "123");
+    chunk_on(w, 1, 'b', "234");
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(weak_count(w), 0);
+
+    assert_int_equal(meta_node_drain(w->m, "n1", true, &n), 0);
+    assert_true(n.draining);
+    assert_int_equal(weak_count(w), 1); /* a: n1's copy does not count */
+    pass(w, REPAIR_HINT_MS, "1234");
+    assert_int_equal(repair_run(w->r), 0);
+    one_command(w, 4, id, from); /* not n1 again, of course */
+    id_of('a', want);
+    assert_string_equal(id, want);
+    assert_int_equal(
+        repair_added(w->r, "n4", (const char(*)[CHUNK_ID_STRLEN])id, 1), 0);
+    assert_int_equal(weak_count(w), 0);
+
+    /* n4 dies: b has 2 counted copies, and the only node without it is
+     * the draining n1, which takes nothing */
+    pass(w, DEAD_MS, "123");
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 0);
+    /* n1 undrained: it is a target again */
+    assert_int_equal(meta_node_drain(w->m, "n1", false, &n), 0);
+    pass(w, REPAIR_HINT_MS, "123");
+    assert_int_equal(repair_run(w->r), 0);
+    one_command(w, 1, id, from);
+    id_of('b', want);
+    assert_string_equal(id, want);
+}
+
 static void test_commands_per_beat(void **state)
 {
     struct world *w = *state;
@@ -287,6 +324,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_copy_goes_elsewhere,
                                         world_up, world_down),
         cmocka_unit_test_setup_teardown(test_what_cannot_be_repaired, world_up,
+                                        world_down),
+        cmocka_unit_test_setup_teardown(test_drained_node_emptied, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_commands_per_beat, world_up,
                                         world_down),
