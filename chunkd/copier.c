@@ -1,5 +1,6 @@
 /*
- * copier.c - one worker thread copying chunks on the master's orders
+ * copier.c - one worker thread copying (and deleting) chunks on the
+ * master's orders
  * (see copier.h).  The waiting and the finished lists are small arrays: at
  * most COPIER_QUEUE_MAX entries each, scanned linearly.
  */
@@ -25,7 +26,7 @@ struct copier_list {
 
 struct copy_order {
     char id[CHUNK_ID_STRLEN];
-    char from[ADDR_TEXT_MAX];
+    char from[ADDR_TEXT_MAX]; /* "" for a deletion */
 };
 
 struct copier {
@@ -64,6 +65,16 @@ static int copy_one(struct copier *cp, const struct copy_order *o)
     return rc;
 }
 
+/* Delete the local copy of a chunk the master no longer counts. */
+static void delete_one(struct copier *cp, const struct copy_order *o)
+{
+    int rc = chunk_store_delete(cp->store, o->id);
+    if (rc < 0 && rc != -ENOENT)
+        log_warn("cannot delete surplus chunk %.12s: %s", o->id, strerror(-rc));
+    else
+        log_info("deleted surplus chunk %.12s", o->id);
+}
+
 static void *copier_main(void *arg)
 {
     struct copier *cp = arg;
@@ -76,6 +87,11 @@ static void *copier_main(void *arg)
         memmove(&cp->queue[0], &cp->queue[1],
                 (--cp->nqueue) * sizeof(cp->queue[0]));
         pthread_mutex_unlock(&cp->lock);
+        if (!o.from[0]) {
+            delete_one(cp, &o);
+            pthread_mutex_lock(&cp->lock);
+            continue;
+        }
         int rc = copy_one(cp, &o);
         pthread_mutex_lock(&cp->lock);
         struct copier_list *l = rc == 0 ? &cp->done : &cp->failed;
@@ -130,12 +146,12 @@ void copier_enqueue(struct copier *cp, const char *id, const char *from)
 {
     pthread_mutex_lock(&cp->lock);
     if (cp->nqueue == COPIER_QUEUE_MAX)
-        log_warn("copy of chunk %.12s dropped: %d copies already wait", id,
+        log_warn("order for chunk %.12s dropped: %d orders already wait", id,
                  COPIER_QUEUE_MAX);
     else if (!queued(cp, id)) {
         struct copy_order *o = &cp->queue[cp->nqueue++];
         snprintf(o->id, sizeof(o->id), "%s", id);
-        snprintf(o->from, sizeof(o->from), "%s", from);
+        snprintf(o->from, sizeof(o->from), "%s", from ? from : "");
         pthread_cond_signal(&cp->wake);
     }
     pthread_mutex_unlock(&cp->lock);

@@ -1,6 +1,7 @@
 /*
  * copier.h - copying chunks from other chunk servers on the master's
- * orders: the chunk server's half of re-replication (master/repair.h).
+ * orders, and deleting surplus ones: the chunk server's half of
+ * re-replication (master/repair.h).
  *
  * The heartbeat hands each "copy" command of the master to
  * copier_enqueue.  One worker thread fetches the chunk from the server the
@@ -35,8 +36,9 @@ struct copier *copier_start(struct chunk_store *store,
 /* Stop after the copy under way, if any; waiting copies are dropped. */
 void copier_stop(struct copier *cp);
 
-/* Copy chunk id (a valid id) from the chunk server at from ("host:port").
- * A chunk already queued is not queued twice. */
+/* Copy chunk id (a valid id) from the chunk server at from ("host:port"),
+ * or with from NULL delete the local copy (a surplus one the master no
+ * longer counts).  A chunk already queued is not queued twice. */
 void copier_enqueue(struct copier *cp, const char *id, const char *from);
 
 /* Move the ids of finished copies into the JSON arrays done and failed,

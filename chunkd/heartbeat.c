@@ -75,22 +75,26 @@ static json_object *heartbeat_body(struct heartbeat *hb)
     return o;
 }
 
-/* A copy command's chunk id and source, if it is one and well-formed. */
-static bool copy_command(json_object *c, const char **id, const char **from)
+/* A copy or delete command's chunk id and source (NULL for a delete), if
+ * it is one and well-formed. */
+static bool chunk_command(json_object *c, const char **id, const char **from)
 {
     json_object *v;
     struct addr a;
     char err[128];
     if (!json_object_is_type(c, json_type_object) ||
-        !json_object_object_get_ex(c, K_OP, &v) ||
-        strcmp(json_object_get_string(v), DFS_CMD_COPY) != 0)
+        !json_object_object_get_ex(c, K_OP, &v))
         return false;
+    const char *op = json_object_get_string(v);
+    bool copy = strcmp(op, DFS_CMD_COPY) == 0;
+    if (!copy && strcmp(op, DFS_CMD_DELETE) != 0) return false;
     *id = json_object_object_get_ex(c, K_ID, &v) ? json_object_get_string(v)
                                                  : NULL;
-    *from = json_object_object_get_ex(c, K_FROM, &v) ? json_object_get_string(v)
-                                                     : NULL;
-    return *id && *from && chunk_id_valid(*id) &&
-           addr_parse(*from, &a, err, sizeof(err)) == 0;
+    *from = copy && json_object_object_get_ex(c, K_FROM, &v)
+                ? json_object_get_string(v)
+                : NULL;
+    return *id && chunk_id_valid(*id) &&
+           (!copy || (*from && addr_parse(*from, &a, err, sizeof(err)) == 0));
 }
 
 void heartbeat_run_commands(struct heartbeat *hb, json_object *commands)
@@ -100,7 +104,7 @@ void heartbeat_run_commands(struct heartbeat *hb, json_object *commands)
 
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(commands, i);
-        if (hb->cfg.copier && copy_command(c, &id, &from))
+        if (hb->cfg.copier && chunk_command(c, &id, &from))
             copier_enqueue(hb->cfg.copier, id, from);
         else
             log_warn("master command ignored (unknown or malformed): %.200s",

@@ -7,7 +7,7 @@
  * time the master comes back after being unreachable), and every
  * HEARTBEAT_REPORT_INTERVAL_S after that, a POST /v1/node/report sends the
  * full list of chunk ids so the master can reconcile its map.  The
- * heartbeat reply carries commands: each "copy" goes to the copier
+ * heartbeat reply carries commands: each "copy" or "delete" goes to the copier
  * (copier.h), and the ids it has stored since go back in the "added"
  * array of the next heartbeat (those it could not copy in "failed"),
  * kept until a heartbeat is answered.
@@ -49,7 +49,8 @@ struct heartbeat *heartbeat_start(const struct heartbeat_config *cfg);
 void heartbeat_stop(struct heartbeat *hb);
 
 /* The master's orders (the "commands" array of a heartbeat reply): each
- * well-formed copy is queued; anything else is logged and ignored. */
+ * well-formed copy or delete goes to the copier; anything else is logged
+ * and ignored. */
 void heartbeat_run_commands(struct heartbeat *hb, json_object *commands);
 
 #endif

@@ -150,7 +150,8 @@ static int put_target(struct put_job *j, const char *local, mode_t mode)
 
     umask(mask);
     rc = cli_path_split(j->path, &p);
-    if (rc == 0) rc = cli_path_walk(j->cli->mc, p.comp, p.n ? p.n - 1 : 0, &dir);
+    if (rc == 0)
+        rc = cli_path_walk(j->cli->mc, p.comp, p.n ? p.n - 1 : 0, &dir);
     if (rc == 0 && !S_ISDIR(dir.mode)) rc = -ENOTDIR;
     if (rc < 0) return cli_fail("%s: %s", j->path, strerror(-rc));
     name = p.n ? p.comp[p.n - 1] : NULL;
@@ -289,8 +290,8 @@ static int get_chunk(struct cli *cli, const struct dfs_chunk *c, char *buf,
             free(body);
             return 0;
         }
-        snprintf(why, sizeof(why), "%s: %zu bytes, expected %u",
-                 c->replicas[r], len, (unsigned)c->len);
+        snprintf(why, sizeof(why), "%s: %zu bytes, expected %u", c->replicas[r],
+                 len, (unsigned)c->len);
         free(body);
     }
     snprintf(err, errlen, "chunk %" PRIu64 " (%.12s...): %s", c->index, c->id,

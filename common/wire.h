@@ -137,6 +137,9 @@
 /* Fetch chunk K_ID from the chunk server at K_FROM ("host:port"), check
  * it against its id, store it durably, list it in the next K_ADDED. */
 #define DFS_CMD_COPY "copy"
+/* Delete the node's copy of chunk K_ID: the master holds enough others
+ * and has stopped counting this one. */
+#define DFS_CMD_DELETE "delete"
 
 /* HTTP header carrying the request signature (see auth.h). */
 #define DFS_AUTH_HEADER "X-Dfs-Auth"

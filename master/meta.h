@@ -133,19 +133,24 @@ struct meta_counts {
 };
 int meta_counts(struct meta *m, struct meta_counts *out);
 
-/* A chunk some file refers to that has fewer live copies than the
- * replication factor on nodes that are not draining, with the live nodes
- * that hold it. */
-struct meta_weak_chunk {
+/* A chunk some file refers to, with the live nodes that hold it. */
+struct meta_chunk_holders {
     char id[CHUNK_ID_STRLEN];
     size_t ngood;    /* live holders that are not draining */
     size_t nholders; /* live holders, draining ones too (copy sources) */
     char holders[DFS_MAX_REPLICAS][PLACEMENT_NODE_ID_MAX + 1];
 };
-/* Up to max weak chunks into out, fewest live copies first (a chunk with
- * none, lost until a holder returns, comes first).  Scans every referenced
+/* Up to max weak chunks into out: fewer live copies than the replication
+ * factor on nodes that are not draining; fewest first (a chunk with none,
+ * lost until a holder returns, comes first).  Scans every referenced
  * chunk: run it when something changed, not on every request. */
-int meta_weak_chunks(struct meta *m, struct meta_weak_chunk *out, size_t max,
+int meta_weak_chunks(struct meta *m, struct meta_chunk_holders *out, size_t max,
                      size_t *n);
+/* Likewise, the chunks with more counted copies than the factor (a dead
+ * node came back, a drain was stopped). */
+int meta_surplus_chunks(struct meta *m, struct meta_chunk_holders *out,
+                        size_t max, size_t *n);
+/* The node no longer holds chunk id (it is told to delete its copy). */
+int meta_node_forget(struct meta *m, const char *node_id, const char *id);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * nodes.c - the registry of chunk servers (meta_node_*, meta_nodes,
- * meta_statfs, meta_counts, meta_weak_chunks of meta.h) over the nodes and
+ * meta_statfs, meta_counts, meta_*_chunks of meta.h) over the nodes and
  * replicas tables.
  *
  * A node exists once it has sent a heartbeat; it is alive while its last
@@ -313,10 +313,10 @@ int meta_counts(struct meta *m, struct meta_counts *out)
     return rc;
 }
 
-/* ---- weak chunks (for repair) ---- */
+/* ---- weak and surplus chunks (for repair) ---- */
 
 /* holders: the comma-separated live node ids of group_concat, or NULL. */
-static void weak_from_row(sqlite3_stmt *st, struct meta_weak_chunk *w)
+static void holders_from_row(sqlite3_stmt *st, struct meta_chunk_holders *w)
 {
     memset(w, 0, sizeof(*w));
     snprintf(w->id, sizeof(w->id), "%s", sqlite3_column_text(st, 0));
@@ -331,32 +331,68 @@ static void weak_from_row(sqlite3_stmt *st, struct meta_weak_chunk *w)
     w->ngood = good > 0 ? (size_t)good : 0;
 }
 
-int meta_weak_chunks(struct meta *m, struct meta_weak_chunk *out, size_t max,
-                     size_t *n)
+/* Up to max rows of a holders query (lock held): chunk id, the live
+ * holders' ids (group_concat), the count of those not draining. */
+static int holders_rows(struct meta *m, sqlite3_stmt *st,
+                        struct meta_chunk_holders *out, size_t max, size_t *n)
 {
+    int rc = SQLITE_DONE;
     *n = 0;
-    meta_lock(m);
-    /* Node ids are [0-9a-zA-Z_-], so a comma separates them safely.
-     * Copies on draining nodes are holders (sources), but not counted. */
-    sqlite3_stmt *st = meta_stmt(
-        m, "SELECT c.chunk_id, group_concat(n.node_id, ','),"
-           " count(n.node_id) - count(d.node_id) AS good FROM"
-           " (SELECT DISTINCT chunk_id FROM file_chunks) c"
-           " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"
-           " LEFT JOIN nodes n ON n.node_id = r.node_id AND n.last_seen_ms > ?1"
-           " LEFT JOIN draining d ON d.node_id = n.node_id"
-           " GROUP BY c.chunk_id HAVING good < ?2"
-           " ORDER BY good, c.chunk_id LIMIT ?3");
     sqlite3_bind_int64(st, 1, alive_since(m));
     sqlite3_bind_int64(st, 2, m->replication);
     sqlite3_bind_int64(st, 3, (int64_t)max);
-    int rc = SQLITE_DONE;
     while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        weak_from_row(st, &out[(*n)++]);
+        holders_from_row(st, &out[(*n)++]);
     if (*n == max) rc = SQLITE_DONE;
     sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : meta_errno(m, rc, "chunk holders");
+}
+
+/* Node ids are [0-9a-zA-Z_-], so a comma separates them safely.  Copies
+ * on draining nodes are holders (sources), but not counted as good. */
+#define HOLDERS_SELECT                                                         \
+    "SELECT c.chunk_id, group_concat(n.node_id, ','),"                         \
+    " count(n.node_id) - count(d.node_id) AS good FROM"                        \
+    " (SELECT DISTINCT chunk_id FROM file_chunks) c"                           \
+    " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"                         \
+    " LEFT JOIN nodes n ON n.node_id = r.node_id AND n.last_seen_ms > ?1"      \
+    " LEFT JOIN draining d ON d.node_id = n.node_id GROUP BY c.chunk_id"
+
+int meta_weak_chunks(struct meta *m, struct meta_chunk_holders *out, size_t max,
+                     size_t *n)
+{
+    meta_lock(m);
+    int rc = holders_rows(m,
+                          meta_stmt(m, HOLDERS_SELECT
+                                    " HAVING good < ?2"
+                                    " ORDER BY good, c.chunk_id LIMIT ?3"),
+                          out, max, n);
     meta_unlock(m);
-    return rc == SQLITE_DONE ? 0 : meta_errno(m, rc, "weak chunks");
+    return rc;
+}
+
+int meta_surplus_chunks(struct meta *m, struct meta_chunk_holders *out,
+                        size_t max, size_t *n)
+{
+    meta_lock(m);
+    int rc = holders_rows(m,
+                          meta_stmt(m, HOLDERS_SELECT
+                                    " HAVING good > ?2"
+                                    " ORDER BY c.chunk_id LIMIT ?3"),
+                          out, max, n);
+    meta_unlock(m);
+    return rc;
+}
+
+int meta_node_forget(struct meta *m, const char *node_id, const char *id)
+{
+    int rc = meta_tx_begin(m);
+    if (rc < 0) return rc;
+    sqlite3_stmt *st =
+        meta_stmt(m, "DELETE FROM replicas WHERE chunk_id = ? AND node_id = ?");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, node_id, -1, SQLITE_STATIC);
+    return meta_tx_end(m, meta_exec(m, st));
 }
 
 /* ---- drain ---- */

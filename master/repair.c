@@ -25,12 +25,14 @@
 /* Weak chunks looked at per scan; the rest wait for the next one. */
 #define REPAIR_SCAN_MAX 256
 
+/* A copy to make, or (trim) a surplus copy to delete. */
 struct copy_job {
     char id[CHUNK_ID_STRLEN];
-    char target[PLACEMENT_NODE_ID_MAX + 1]; /* node that copies */
+    char target[PLACEMENT_NODE_ID_MAX + 1]; /* node that copies or deletes */
     char from[ADDR_TEXT_MAX];               /* holder it copies from */
     int64_t deadline_ms;
     bool sent;
+    bool trim;
 };
 
 /* A node that could not copy a chunk is not asked again for a while. */
@@ -129,7 +131,7 @@ static const struct dfs_node *node_by_id(const struct dfs_node *nodes, size_t n,
     return NULL;
 }
 
-static bool holds(const struct meta_weak_chunk *w, const char *node)
+static bool holds(const struct meta_chunk_holders *w, const char *node)
 {
     for (size_t i = 0; i < w->nholders; i++)
         if (strcmp(w->holders[i], node) == 0) return true;
@@ -156,7 +158,7 @@ static bool failed_lately(struct repair *r, const char *id, const char *node,
 /* Live nodes that could take a copy of w: not holding it, not already
  * copying it, not failing to lately, not draining, with room for a chunk
  * (as of their last heartbeat).  Returns how many (indexes in idx). */
-static size_t candidates(struct repair *r, const struct meta_weak_chunk *w,
+static size_t candidates(struct repair *r, const struct meta_chunk_holders *w,
                          const struct dfs_node *nodes, size_t n, size_t *idx,
                          int64_t now)
 {
@@ -164,12 +166,13 @@ static size_t candidates(struct repair *r, const struct meta_weak_chunk *w,
     uint64_t room = meta_chunk_size(r->m);
     for (size_t i = 0; i < n; i++)
         if (!holds(w, nodes[i].id) && !job_targets(r, w->id, nodes[i].id) &&
-            !failed_lately(r, w->id, nodes[i].id, now) &&
-            !nodes[i].draining && nodes[i].free >= room)
+            !failed_lately(r, w->id, nodes[i].id, now) && !nodes[i].draining &&
+            nodes[i].free >= room)
             idx[k++] = i;
     return k;
 }
 
+/* from NULL: a trim. */
 static void job_add(struct repair *r, const char *id, const char *target,
                     const char *from, int64_t now)
 {
@@ -177,9 +180,15 @@ static void job_add(struct repair *r, const char *id, const char *target,
     memset(j, 0, sizeof(*j));
     snprintf(j->id, sizeof(j->id), "%s", id);
     snprintf(j->target, sizeof(j->target), "%s", target);
-    snprintf(j->from, sizeof(j->from), "%s", from);
+    snprintf(j->from, sizeof(j->from), "%s", from ? from : "");
+    j->trim = !from;
     j->deadline_ms = now + REPAIR_TIMEOUT_MS;
-    log_info("repair: copy chunk %.12s to node %s from %s", id, target, from);
+    if (from)
+        log_info("repair: copy chunk %.12s to node %s from %s", id, target,
+                 from);
+    else
+        log_info("repair: chunk %.12s has a copy too many: delete node %s's",
+                 id, target);
 }
 
 /* Scratch space for ranking, sized for the live node list of one scan. */
@@ -190,14 +199,15 @@ struct rank_space {
 
 /* Queue the copies w lacks.  true while w still needs work (queued or
  * outstanding), false when nothing can be done for it now. */
-static bool plan_chunk(struct repair *r, const struct meta_weak_chunk *w,
+static bool plan_chunk(struct repair *r, const struct meta_chunk_holders *w,
                        const struct dfs_node *nodes, size_t n,
                        struct rank_space *rs, int64_t now)
 {
     size_t usable = 0; /* nodes that may hold a counted copy */
-    for (size_t i = 0; i < n; i++) usable += !nodes[i].draining;
-    size_t want = meta_replication(r->m) < usable ? meta_replication(r->m)
-                                                  : usable;
+    for (size_t i = 0; i < n; i++)
+        usable += !nodes[i].draining;
+    size_t want =
+        meta_replication(r->m) < usable ? meta_replication(r->m) : usable;
     if (w->ngood >= want) return false; /* as many as there are nodes */
     size_t missing = want - w->ngood, pending = jobs_for_chunk(r, w->id);
     if (pending >= missing) return true;
@@ -225,6 +235,30 @@ static bool plan_chunk(struct repair *r, const struct meta_weak_chunk *w,
     return true;
 }
 
+/* Queue the deletion of c's surplus copies: its good copies are ranked
+ * by placement and those past the factor go, so the copies kept are
+ * where a writer would put them. */
+static void plan_trim(struct repair *r, const struct meta_chunk_holders *c,
+                      const struct dfs_node *nodes, size_t n,
+                      struct rank_space *rs, int64_t now)
+{
+    size_t k = 0, keep = meta_replication(r->m);
+    if (jobs_for_chunk(r, c->id) > 0) return; /* one change at a time */
+    for (size_t i = 0; i < c->nholders; i++) {
+        const struct dfs_node *h = node_by_id(nodes, n, c->holders[i]);
+        if (!h || h->draining) continue;
+        memset(&rs->pn[k], 0, sizeof(rs->pn[k]));
+        snprintf(rs->pn[k].id, sizeof(rs->pn[k].id), "%s", h->id);
+        snprintf(rs->pn[k].zone, sizeof(rs->pn[k].zone), "%s", h->zone);
+        rs->pn[k].weight = h->free;
+        rs->idx[k++] = (size_t)(h - nodes);
+    }
+    if (k <= keep) return;
+    placement_rank(c->id, rs->pn, k, keep, rs->order);
+    for (size_t i = keep; i < k && r->njobs < REPAIR_INFLIGHT_MAX; i++)
+        job_add(r, c->id, nodes[rs->idx[rs->order[i]]].id, NULL, now);
+}
+
 static void log_lost(struct repair *r, size_t lost)
 {
     if (lost != r->lost && lost > 0)
@@ -241,7 +275,7 @@ static int scan(struct repair *r, const struct dfs_node *nodes, size_t n,
                 int64_t now)
 {
     size_t slots = n ? n : 1, nweak = 0, lost = 0;
-    struct meta_weak_chunk *weak = calloc(REPAIR_SCAN_MAX, sizeof(*weak));
+    struct meta_chunk_holders *weak = calloc(REPAIR_SCAN_MAX, sizeof(*weak));
     struct rank_space rs = {calloc(slots, sizeof(size_t)),
                             calloc(slots, sizeof(size_t)),
                             calloc(slots, sizeof(struct placement_node))};
@@ -255,14 +289,21 @@ static int scan(struct repair *r, const struct dfs_node *nodes, size_t n,
         else if (plan_chunk(r, &weak[i], nodes, n, &rs, now))
             more = true;
     }
+    /* surplus copies only once nothing is weak: copies first */
+    size_t nsurplus = 0;
+    if (rc == 0 && nweak == 0)
+        rc = meta_surplus_chunks(r->m, weak, REPAIR_SCAN_MAX, &nsurplus);
+    for (size_t i = 0; rc == 0 && i < nsurplus; i++)
+        plan_trim(r, &weak[i], nodes, n, &rs, now);
     free(weak);
     free(rs.idx);
     free(rs.order);
     free(rs.pn);
     if (rc < 0) return rc;
     log_lost(r, lost);
-    /* a full page may hide more weak chunks behind the ones planned */
-    r->scan_due = more || nweak == REPAIR_SCAN_MAX;
+    /* a full page may hide more chunks behind the ones planned */
+    r->scan_due =
+        more || nweak == REPAIR_SCAN_MAX || nsurplus == REPAIR_SCAN_MAX;
     return 0;
 }
 
@@ -298,6 +339,39 @@ int repair_run(struct repair *r)
 
 /* ---- the chunk servers' side ---- */
 
+static json_object *command_json(const struct copy_job *j)
+{
+    json_object *c = json_object_new_object();
+    json_add_string(c, K_OP, j->trim ? DFS_CMD_DELETE : DFS_CMD_COPY);
+    json_add_string(c, K_ID, j->id);
+    if (!j->trim) json_add_string(c, K_FROM, j->from);
+    return c;
+}
+
+/* A trim is done once sent: the replica is forgotten first, so no reader
+ * is sent to a copy about to go.  The job stays until then, so the chunk
+ * is not planned twice meanwhile (lock not held: meta has its own). */
+static void trims_forget(struct repair *r, const char *node_id)
+{
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = r->njobs; i-- > 0;) {
+        struct copy_job *j = &r->jobs[i];
+        if (!j->trim || !j->sent || strcmp(j->target, node_id) != 0) continue;
+        char id[CHUNK_ID_STRLEN];
+        memcpy(id, j->id, sizeof(id));
+        pthread_mutex_unlock(&r->lock);
+        int rc = meta_node_forget(r->m, node_id, id);
+        pthread_mutex_lock(&r->lock);
+        if (rc < 0) log_warn("repair: cannot forget a copy: %s", strerror(-rc));
+        for (size_t k = r->njobs; k-- > 0;)
+            if (r->jobs[k].trim && strcmp(r->jobs[k].id, id) == 0 &&
+                strcmp(r->jobs[k].target, node_id) == 0)
+                job_drop(r, k);
+        i = r->njobs; /* the array moved: start over */
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
 json_object *repair_commands(struct repair *r, const char *node_id)
 {
     json_object *arr = json_object_new_array();
@@ -307,16 +381,13 @@ json_object *repair_commands(struct repair *r, const char *node_id)
     for (size_t i = 0; i < r->njobs && given < REPAIR_PER_BEAT; i++) {
         struct copy_job *j = &r->jobs[i];
         if (j->sent || strcmp(j->target, node_id) != 0) continue;
-        json_object *c = json_object_new_object();
-        json_add_string(c, K_OP, DFS_CMD_COPY);
-        json_add_string(c, K_ID, j->id);
-        json_add_string(c, K_FROM, j->from);
-        json_object_array_add(arr, c);
+        json_object_array_add(arr, command_json(j));
         j->sent = true;
         j->deadline_ms = now + REPAIR_TIMEOUT_MS;
         given++;
     }
     pthread_mutex_unlock(&r->lock);
+    trims_forget(r, node_id);
     return arr;
 }
 

@@ -27,8 +27,12 @@
  * heartbeat, most endangered chunks first: repair is rate-limited and cannot
  * swamp the servers.
  *
- * Not done here: trimming surplus copies when a dead server returns,
- * deleting chunks nothing refers to, moving chunks onto a new server.
+ * Once no chunk is weak, chunks with more counted copies than the factor
+ * (a dead server came back, a drain was stopped) are trimmed: the copies
+ * past the factor in placement order get a "delete" command, and the
+ * replica is forgotten before the command leaves, so no reader is sent to
+ * it.  Not done here: deleting chunks nothing refers to, moving chunks
+ * onto a new server.
  *
  * Thread-safe (one mutex, never held across a store call).
  */

@@ -6,7 +6,8 @@
 #     back to three live servers (found under its BLAKE2b-256 id in their
 #     data directories), `dfs status` counts no under-replicated chunk, and
 #     the file reads back identical with the page cache dropped.
-#     `dfs fsck` says HEALTHY.  The dead server comes back; then
+#     `dfs fsck` says HEALTHY.  The dead server comes back, and the copies
+#     it holds that are now too many are deleted; then
 #     `dfs drain` of the server holding the most chunks: a file written
 #     meanwhile puts nothing on it, every chunk gets 3 copies on the
 #     others, `dfs status` says the drain is done, and once that server is
@@ -144,6 +145,10 @@ step "chunk$victim comes back; the file still reads back identical"
 cl restart
 drop_cache "$MNT/f"
 assert_same_file "$LOCAL/f" "$MNT/f"
+step "its surplus copies are trimmed: each chunk on exactly 3 of the 4"
+wait_repaired 1 2 3 4
+grep -q "deleted surplus chunk" "$CL"/chunk*.log ||
+    fail "no chunk server logged deleting a surplus chunk"
 
 # ---- 1b. a drained server ----
 drained=1

@@ -137,7 +137,7 @@ static void one_command(struct world *w, int k, char id[CHUNK_ID_STRLEN],
 
 static size_t weak_count(struct world *w)
 {
-    struct meta_weak_chunk weak[8];
+    struct meta_chunk_holders weak[8];
     size_t n;
     assert_int_equal(meta_weak_chunks(w->m, weak, 8, &n), 0);
     return n;
@@ -296,6 +296,48 @@ static void test_drained_node_emptied(void **state)
     assert_string_equal(id, want);
 }
 
+static void test_surplus_trimmed(void **state)
+{
+    struct world *w = *state;
+    char id[CHUNK_ID_STRLEN], from[64];
+    struct meta_chunk_holders c[4];
+    size_t n;
+    for (int k = 1; k <= 4; k++) beat(w, k, ROOMY);
+    chunk_on(w, 0, 'a', "123");
+    pass(w, DEAD_MS, "234"); /* n1 dies, n4 gets a copy */
+    assert_int_equal(repair_run(w->r), 0);
+    one_command(w, 4, id, from);
+    assert_int_equal(
+        repair_added(w->r, "n4", (const char(*)[CHUNK_ID_STRLEN])id, 1), 0);
+
+    beat(w, 1, ROOMY); /* n1 is back: 4 copies */
+    assert_int_equal(meta_surplus_chunks(w->m, c, 4, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(c[0].ngood, 4);
+    assert_int_equal(repair_run(w->r), 0); /* the live set changed */
+    assert_int_equal(repair_outstanding(w->r), 1);
+    int trimmed = 0;
+    for (int k = 1; k <= 4; k++) {
+        char node[8];
+        snprintf(node, sizeof(node), "n%d", k);
+        json_object *cmds = repair_commands(w->r, node), *v;
+        if (json_object_array_length(cmds) == 1) {
+            trimmed = k;
+            json_object *cmd = json_object_array_get_idx(cmds, 0);
+            assert_true(json_object_object_get_ex(cmd, K_OP, &v));
+            assert_string_equal(json_object_get_string(v), DFS_CMD_DELETE);
+            assert_false(json_object_object_get_ex(cmd, K_FROM, &v));
+        }
+        json_object_put(cmds);
+    }
+    assert_true(trimmed > 0);
+    /* forgotten as the command left: exactly 3 counted copies */
+    assert_int_equal(repair_outstanding(w->r), 0);
+    assert_int_equal(meta_surplus_chunks(w->m, c, 4, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(weak_count(w), 0);
+}
+
 static void test_commands_per_beat(void **state)
 {
     struct world *w = *state;
@@ -326,6 +368,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_what_cannot_be_repaired, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_drained_node_emptied, world_up,
+                                        world_down),
+        cmocka_unit_test_setup_teardown(test_surplus_trimmed, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_commands_per_beat, world_up,
                                         world_down),
