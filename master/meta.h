@@ -150,7 +150,9 @@ int meta_weak_chunks(struct meta *m, struct meta_chunk_holders *out, size_t max,
  * node came back, a drain was stopped). */
 int meta_surplus_chunks(struct meta *m, struct meta_chunk_holders *out,
                         size_t max, size_t *n);
-/* The node no longer holds chunk id (it is told to delete its copy). */
-int meta_node_forget(struct meta *m, const char *node_id, const char *id);
+/* Stop counting the node's copy of chunk id, if the chunk has more
+ * counted copies than the factor (the node is then told to delete it):
+ * 1 done, 0 left alone (no longer a copy too many), or -errno. */
+int meta_node_trim(struct meta *m, const char *node_id, const char *id);
 
 #endif

@@ -384,15 +384,26 @@ int meta_surplus_chunks(struct meta *m, struct meta_chunk_holders *out,
     return rc;
 }
 
-int meta_node_forget(struct meta *m, const char *node_id, const char *id)
+int meta_node_trim(struct meta *m, const char *node_id, const char *id)
 {
     int rc = meta_tx_begin(m);
     if (rc < 0) return rc;
-    sqlite3_stmt *st =
-        meta_stmt(m, "DELETE FROM replicas WHERE chunk_id = ? AND node_id = ?");
+    /* Checked in the same statement: the copies that stay still make the
+     * factor, whatever died or began draining since the plan. */
+    sqlite3_stmt *st = meta_stmt(
+        m, "DELETE FROM replicas WHERE chunk_id = ?1 AND node_id = ?2 AND"
+           " (SELECT count(n.node_id) - count(d.node_id) FROM replicas r"
+           "  JOIN nodes n ON n.node_id = r.node_id AND n.last_seen_ms > ?3"
+           "  LEFT JOIN draining d ON d.node_id = n.node_id"
+           "  WHERE r.chunk_id = ?1) > ?4");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, node_id, -1, SQLITE_STATIC);
-    return meta_tx_end(m, meta_exec(m, st));
+    sqlite3_bind_int64(st, 3, alive_since(m));
+    sqlite3_bind_int64(st, 4, m->replication);
+    rc = meta_exec(m, st);
+    int trimmed = rc == 0 && sqlite3_changes(m->db) > 0;
+    rc = meta_tx_end(m, rc); /* commits only on 0 */
+    return rc < 0 ? rc : trimmed;
 }
 
 /* ---- drain ---- */

@@ -289,9 +289,9 @@ static int scan(struct repair *r, const struct dfs_node *nodes, size_t n,
         else if (plan_chunk(r, &weak[i], nodes, n, &rs, now))
             more = true;
     }
-    /* surplus copies only once nothing is weak: copies first */
+    /* surplus copies only while no copy is being made: copies first */
     size_t nsurplus = 0;
-    if (rc == 0 && nweak == 0)
+    if (rc == 0 && !more && nweak < REPAIR_SCAN_MAX)
         rc = meta_surplus_chunks(r->m, weak, REPAIR_SCAN_MAX, &nsurplus);
     for (size_t i = 0; rc == 0 && i < nsurplus; i++)
         plan_trim(r, &weak[i], nodes, n, &rs, now);
@@ -339,55 +339,57 @@ int repair_run(struct repair *r)
 
 /* ---- the chunk servers' side ---- */
 
-static json_object *command_json(const struct copy_job *j)
+static json_object *command_json(const char *op, const struct copy_job *j)
 {
     json_object *c = json_object_new_object();
-    json_add_string(c, K_OP, j->trim ? DFS_CMD_DELETE : DFS_CMD_COPY);
+    json_add_string(c, K_OP, op);
     json_add_string(c, K_ID, j->id);
     if (!j->trim) json_add_string(c, K_FROM, j->from);
     return c;
 }
 
-/* A trim is done once sent: the replica is forgotten first, so no reader
- * is sent to a copy about to go.  The job stays until then, so the chunk
- * is not planned twice meanwhile (lock not held: meta has its own). */
-static void trims_forget(struct repair *r, const char *node_id)
+/* A trim is done once sent, if the chunk still has a copy too many: the
+ * copy stops counting before the command leaves, so no reader is sent to
+ * it.  Checked now, not at planning: a node may have died since. */
+static void trim_send(struct repair *r, const char *node_id,
+                      const struct copy_job *j, json_object *arr)
 {
+    int rc = meta_node_trim(r->m, node_id, j->id);
+    if (rc > 0) json_object_array_add(arr, command_json(DFS_CMD_DELETE, j));
+    if (rc == 0)
+        log_info("repair: chunk %.12s no longer has a copy too many: node "
+                 "%s keeps its copy",
+                 j->id, node_id);
+    if (rc < 0) log_warn("repair: cannot trim a copy: %s", strerror(-rc));
     pthread_mutex_lock(&r->lock);
-    for (size_t i = r->njobs; i-- > 0;) {
-        struct copy_job *j = &r->jobs[i];
-        if (!j->trim || !j->sent || strcmp(j->target, node_id) != 0) continue;
-        char id[CHUNK_ID_STRLEN];
-        memcpy(id, j->id, sizeof(id));
-        pthread_mutex_unlock(&r->lock);
-        int rc = meta_node_forget(r->m, node_id, id);
-        pthread_mutex_lock(&r->lock);
-        if (rc < 0) log_warn("repair: cannot forget a copy: %s", strerror(-rc));
-        for (size_t k = r->njobs; k-- > 0;)
-            if (r->jobs[k].trim && strcmp(r->jobs[k].id, id) == 0 &&
-                strcmp(r->jobs[k].target, node_id) == 0)
-                job_drop(r, k);
-        i = r->njobs; /* the array moved: start over */
-    }
+    for (size_t k = r->njobs; k-- > 0;)
+        if (r->jobs[k].trim && strcmp(r->jobs[k].id, j->id) == 0 &&
+            strcmp(r->jobs[k].target, node_id) == 0)
+            job_drop(r, k);
     pthread_mutex_unlock(&r->lock);
 }
 
 json_object *repair_commands(struct repair *r, const char *node_id)
 {
     json_object *arr = json_object_new_array();
-    size_t given = 0;
+    struct copy_job trims[REPAIR_PER_BEAT];
+    size_t given = 0, ntrims = 0;
     int64_t now = meta_time_ms(r->m);
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < r->njobs && given < REPAIR_PER_BEAT; i++) {
         struct copy_job *j = &r->jobs[i];
         if (j->sent || strcmp(j->target, node_id) != 0) continue;
-        json_object_array_add(arr, command_json(j));
+        if (j->trim)
+            trims[ntrims++] = *j; /* sent below, without the lock */
+        else
+            json_object_array_add(arr, command_json(DFS_CMD_COPY, j));
         j->sent = true;
         j->deadline_ms = now + REPAIR_TIMEOUT_MS;
         given++;
     }
     pthread_mutex_unlock(&r->lock);
-    trims_forget(r, node_id);
+    for (size_t i = 0; i < ntrims; i++)
+        trim_send(r, node_id, &trims[i], arr);
     return arr;
 }
 

@@ -30,8 +30,8 @@
  * Once no chunk is weak, chunks with more counted copies than the factor
  * (a dead server came back, a drain was stopped) are trimmed: the copies
  * past the factor in placement order get a "delete" command, and the
- * replica is forgotten before the command leaves, so no reader is sent to
- * it.  Not done here: deleting chunks nothing refers to, moving chunks
+ * replica stops counting before the command leaves (if the chunk still
+ * has a copy too many then), so no reader is sent to it.  Not done here: deleting chunks nothing refers to, moving chunks
  * onto a new server.
  *
  * Thread-safe (one mutex, never held across a store call).

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "meta.h"
+#include "placement.h"
 #include "repair.h"
 #include "wire.h"
 
@@ -264,7 +265,8 @@ static void test_drained_node_emptied(void **state)
     struct world *w = *state;
     struct dfs_node n;
     char id[CHUNK_ID_STRLEN], want[CHUNK_ID_STRLEN], from[64];
-    for (int k = 1; k <= 4; k++) beat(w, k, ROOMY);
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
     chunk_on(w, 0, 'a', "123");
     chunk_on(w, 1, 'b', "234");
     assert_int_equal(repair_run(w->r), 0);
@@ -302,7 +304,8 @@ static void test_surplus_trimmed(void **state)
     char id[CHUNK_ID_STRLEN], from[64];
     struct meta_chunk_holders c[4];
     size_t n;
-    for (int k = 1; k <= 4; k++) beat(w, k, ROOMY);
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
     chunk_on(w, 0, 'a', "123");
     pass(w, DEAD_MS, "234"); /* n1 dies, n4 gets a copy */
     assert_int_equal(repair_run(w->r), 0);
@@ -338,6 +341,41 @@ static void test_surplus_trimmed(void **state)
     assert_int_equal(weak_count(w), 0);
 }
 
+/* A trim planned while the chunk had a copy too many is not sent once a
+ * node holding a kept copy has died. */
+static void test_trim_rechecked(void **state)
+{
+    struct world *w = *state;
+    char id[CHUNK_ID_STRLEN], alive[8] = "";
+    struct placement_node pn[4];
+    size_t order[4];
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
+    chunk_on(w, 0, 'a', "1234"); /* 4 copies: one too many */
+    /* the copy the plan deletes is the one placement ranks last */
+    memset(pn, 0, sizeof(pn));
+    for (int k = 0; k < 4; k++) {
+        snprintf(pn[k].id, sizeof(pn[k].id), "n%d", k + 1);
+        pn[k].weight = ROOMY;
+    }
+    id_of('a', id);
+    placement_rank(id, pn, 4, 3, order);
+    int target = (int)order[3] + 1, victim = (int)order[0] + 1;
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), 1);
+
+    for (int k = 1; k <= 4; k++)
+        if (k != victim) alive[strlen(alive)] = (char)('0' + k);
+    pass(w, DEAD_MS, alive); /* a kept copy's node dies */
+    char node[16];
+    snprintf(node, sizeof(node), "n%d", target);
+    json_object *cmds = repair_commands(w->r, node);
+    assert_int_equal(json_object_array_length(cmds), 0);
+    json_object_put(cmds);
+    assert_int_equal(repair_outstanding(w->r), 0);
+    assert_int_equal(weak_count(w), 0); /* 3 copies still count */
+}
+
 static void test_commands_per_beat(void **state)
 {
     struct world *w = *state;
@@ -370,6 +408,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_drained_node_emptied, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_surplus_trimmed, world_up,
+                                        world_down),
+        cmocka_unit_test_setup_teardown(test_trim_rechecked, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_commands_per_beat, world_up,
                                         world_down),
