@@ -68,6 +68,18 @@ short_chunks() {
     done <"$LOCAL/ids"
 }
 
+# The number K of the chunk server of $CL (of 4) holding the most chunks.
+fullest_server() {
+    local k best=1
+    for k in 2 3 4; do
+        if (($(find "$CL/chunk$k/chunks" -type f | wc -l) > \
+            $(find "$CL/chunk$best/chunks" -type f | wc -l))); then
+            best=$k
+        fi
+    done
+    echo "$best"
+}
+
 # fsck_says VERDICT [ARGS]: dfs fsck ARGS prints VERDICT last, with exit
 # status 0 for HEALTHY and 1 otherwise; its output is in $LOCAL/fsck.
 fsck_says() {
@@ -114,13 +126,7 @@ cp "$LOCAL/f" "$MNT/f"
 chunk_ids "$LOCAL/f"
 assert_eq "chunks on 3 servers each" "" "$(short_chunks 1 2 3 4)"
 
-victim=1
-for k in 2 3 4; do
-    if (($(find "$CL/chunk$k/chunks" -type f | wc -l) > \
-        $(find "$CL/chunk$victim/chunks" -type f | wc -l))); then
-        victim=$k
-    fi
-done
+victim=$(fullest_server)
 held=$(while read -r id; do copies_of "$id" $victim; done <"$LOCAL/ids" |
     grep -c 1 || true)
 ((held > 0)) || fail "chunk$victim holds none of the file's chunks"
@@ -151,13 +157,7 @@ grep -q "deleted surplus chunk" "$CL"/chunk*.log ||
     fail "no chunk server logged deleting a surplus chunk"
 
 # ---- 1b. a drained server ----
-drained=1
-for k in 2 3 4; do
-    if (($(find "$CL/chunk$k/chunks" -type f | wc -l) > \
-        $(find "$CL/chunk$drained/chunks" -type f | wc -l))); then
-        drained=$k
-    fi
-done
+drained=$(fullest_server)
 node=$(cat "$CL/chunk$drained/node_id")
 rest=$(for k in 1 2 3 4; do ((k == drained)) || printf '%s ' $k; done)
 step "dfs drain of an unknown node fails and names it"

@@ -136,6 +136,13 @@ static void one_command(struct world *w, int k, char id[CHUNK_ID_STRLEN],
     json_object_put(cmds);
 }
 
+/* One planning run, then this many copies outstanding. */
+static void run_expect(struct world *w, size_t outstanding)
+{
+    assert_int_equal(repair_run(w->r), 0);
+    assert_int_equal(repair_outstanding(w->r), outstanding);
+}
+
 static size_t weak_count(struct world *w)
 {
     struct meta_chunk_holders weak[8];
@@ -152,13 +159,11 @@ static void test_dead_node_repaired(void **state)
         beat(w, k, ROOMY);
     chunk_on(w, 0, 'a', "123");
     chunk_on(w, 1, 'b', "234");
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 0);
+    run_expect(w, 0);
 
     pass(w, DEAD_MS, "234"); /* n1 dies: chunk a has 2 live copies */
     assert_int_equal(weak_count(w), 1);
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 1);
+    run_expect(w, 1);
     one_command(w, 4, id, from); /* n4 is the only node without it */
     id_of('a', want);
     assert_string_equal(id, want);
@@ -167,15 +172,13 @@ static void test_dead_node_repaired(void **state)
     json_object *again = repair_commands(w->r, "n4"); /* sent once only */
     assert_int_equal(json_object_array_length(again), 0);
     json_object_put(again);
-    assert_int_equal(repair_run(w->r), 0); /* not planned twice */
-    assert_int_equal(repair_outstanding(w->r), 1);
+    run_expect(w, 1); /* not planned twice */
 
     assert_int_equal(
         repair_added(w->r, "n4", (const char(*)[CHUNK_ID_STRLEN])id, 1), 0);
     assert_int_equal(repair_outstanding(w->r), 0);
     assert_int_equal(weak_count(w), 0);
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 0);
+    run_expect(w, 0);
 }
 
 static void test_unconfirmed_copy_replanned(void **state)
@@ -189,11 +192,9 @@ static void test_unconfirmed_copy_replanned(void **state)
     assert_int_equal(repair_run(w->r), 0);
     one_command(w, 4, id, from);
     pass(w, REPAIR_TIMEOUT_MS - 1000, "234");
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 1); /* still waiting */
+    run_expect(w, 1); /* still waiting */
     pass(w, 1000, "234");
-    assert_int_equal(repair_run(w->r), 0); /* expired, planned again */
-    assert_int_equal(repair_outstanding(w->r), 1);
+    run_expect(w, 1); /* expired, planned again */
     one_command(w, 4, id, from);
 }
 
@@ -205,8 +206,7 @@ static void test_failed_copy_goes_elsewhere(void **state)
         beat(w, k, ROOMY);
     chunk_on(w, 0, 'a', "123");
     pass(w, DEAD_MS, "2345"); /* n1 dies; n4 and n5 could take a copy */
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 1);
+    run_expect(w, 1);
     json_object *c4 = repair_commands(w->r, "n4");
     json_object *c5 = repair_commands(w->r, "n5");
     size_t to4 = json_object_array_length(c4);
@@ -220,16 +220,13 @@ static void test_failed_copy_goes_elsewhere(void **state)
     assert_int_equal(
         repair_failed(w->r, first, (const char(*)[CHUNK_ID_STRLEN])id, 1), 0);
     assert_int_equal(repair_outstanding(w->r), 0);
-    assert_int_equal(repair_run(w->r), 0); /* at once, on the other node */
-    assert_int_equal(repair_outstanding(w->r), 1);
+    run_expect(w, 1); /* at once, on the other node */
     one_command(w, other[1] - '0', id, from);
     assert_int_equal(
         repair_failed(w->r, other, (const char(*)[CHUNK_ID_STRLEN])id, 1), 0);
-    assert_int_equal(repair_run(w->r), 0); /* both failed lately: wait */
-    assert_int_equal(repair_outstanding(w->r), 0);
+    run_expect(w, 0); /* both failed lately: wait */
     pass(w, REPAIR_RETRY_MS, "2345");
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 1);
+    run_expect(w, 1);
 }
 
 static void test_what_cannot_be_repaired(void **state)
@@ -247,17 +244,14 @@ static void test_what_cannot_be_repaired(void **state)
         beat(w, 4, CS - 1);
     }
     assert_int_equal(weak_count(w), 2); /* a: 2 copies, b: none */
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 0);
+    run_expect(w, 0);
     /* room appears, and n4's report hints: a is copied (once the hint may
      * scan again), b still has no copy to copy from */
     beat(w, 4, ROOMY);
     assert_int_equal(meta_node_report(w->m, "n4", NULL, 0), 0);
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 0);
+    run_expect(w, 0);
     pass(w, REPAIR_HINT_MS, "234");
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 1);
+    run_expect(w, 1);
 }
 
 static void test_drained_node_emptied(void **state)
@@ -287,8 +281,7 @@ static void test_drained_node_emptied(void **state)
     /* n4 dies: b has 2 counted copies, and the only node without it is
      * the draining n1, which takes nothing */
     pass(w, DEAD_MS, "123");
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 0);
+    run_expect(w, 0);
     /* n1 undrained: it is a target again */
     assert_int_equal(meta_node_drain(w->m, "n1", false, &n), 0);
     pass(w, REPAIR_HINT_MS, "123");
@@ -317,8 +310,7 @@ static void test_surplus_trimmed(void **state)
     assert_int_equal(meta_surplus_chunks(w->m, c, 4, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(c[0].ngood, 4);
-    assert_int_equal(repair_run(w->r), 0); /* the live set changed */
-    assert_int_equal(repair_outstanding(w->r), 1);
+    run_expect(w, 1); /* the live set changed */
     int trimmed = 0;
     for (int k = 1; k <= 4; k++) {
         char node[8];
@@ -361,8 +353,7 @@ static void test_trim_rechecked(void **state)
     id_of('a', id);
     placement_rank(id, pn, 4, 3, order);
     int target = (int)order[3] + 1, victim = (int)order[0] + 1;
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 1);
+    run_expect(w, 1);
 
     for (int k = 1; k <= 4; k++)
         if (k != victim) alive[strlen(alive)] = (char)('0' + k);
@@ -384,8 +375,7 @@ static void test_commands_per_beat(void **state)
     for (int i = 0; i < 16; i++)
         chunk_on(w, (uint64_t)i, "0123456789abcdef"[i], "123");
     pass(w, DEAD_MS, "234");
-    assert_int_equal(repair_run(w->r), 0);
-    assert_int_equal(repair_outstanding(w->r), 16);
+    run_expect(w, 16);
     json_object *cmds = repair_commands(w->r, "n4");
     assert_int_equal(json_object_array_length(cmds), REPAIR_PER_BEAT);
     json_object_put(cmds);
