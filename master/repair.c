@@ -81,14 +81,31 @@ static void job_drop(struct repair *r, size_t i)
     r->jobs[i] = r->jobs[--r->njobs];
 }
 
-static void jobs_expire(struct repair *r, int64_t now)
+static const struct dfs_node *node_by_id(const struct dfs_node *nodes, size_t n,
+                                         const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(nodes[i].id, id) == 0) return &nodes[i];
+    return NULL;
+}
+
+/* Drop the jobs that will not finish: too old, or for a node that is no
+ * longer alive (nodes[0..n-1] are the live ones). */
+static void jobs_expire(struct repair *r, const struct dfs_node *nodes,
+                        size_t n, int64_t now)
 {
     for (size_t i = r->njobs; i-- > 0;) {
-        if (r->jobs[i].deadline_ms > now) continue;
-        log_warn("copy of chunk %.12s to node %s (from %s) not confirmed in "
-                 "%d s: planning it again",
-                 r->jobs[i].id, r->jobs[i].target, r->jobs[i].from,
-                 REPAIR_TIMEOUT_MS / 1000);
+        const struct copy_job *j = &r->jobs[i];
+        bool dead = !node_by_id(nodes, n, j->target);
+        if (j->deadline_ms > now && !dead) continue;
+        if (dead)
+            log_info("repair: node %s is gone: its order for chunk %.12s is "
+                     "planned again",
+                     j->target, j->id);
+        else
+            log_warn("repair: order for chunk %.12s to node %s not done in "
+                     "%d s: planning it again",
+                     j->id, j->target, REPAIR_TIMEOUT_MS / 1000);
         job_drop(r, i);
         r->scan_due = true;
     }
@@ -121,14 +138,6 @@ static uint64_t live_set_hash(const struct dfs_node *nodes, size_t n)
         for (const char *p = nodes[i].id; *p; p++)
             h = (h ^ (unsigned char)*p) * 1099511628211ull;
     return h ^ n;
-}
-
-static const struct dfs_node *node_by_id(const struct dfs_node *nodes, size_t n,
-                                         const char *id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(nodes[i].id, id) == 0) return &nodes[i];
-    return NULL;
 }
 
 static bool holds(const struct meta_chunk_holders *w, const char *node)
@@ -318,7 +327,7 @@ int repair_run(struct repair *r)
     bool hint = meta_weak_hint_take(r->m);
 
     pthread_mutex_lock(&r->lock);
-    jobs_expire(r, now);
+    jobs_expire(r, nodes, n, now);
     /* A cluster with fewer live servers than the factor hints at every
      * commit: such hints scan at most every REPAIR_HINT_MS. */
     r->hinted |= hint;

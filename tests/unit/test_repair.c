@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -229,6 +230,24 @@ static void test_failed_copy_goes_elsewhere(void **state)
     run_expect(w, 1);
 }
 
+/* An order for a node that dies before doing it goes to another node. */
+static void test_dead_target_replanned(void **state)
+{
+    struct world *w = *state;
+    char id[CHUNK_ID_STRLEN], from[64];
+    for (int k = 1; k <= 5; k++)
+        beat(w, k, ROOMY);
+    chunk_on(w, 0, 'a', "123");
+    pass(w, DEAD_MS, "2345");
+    run_expect(w, 1);
+    json_object *c4 = repair_commands(w->r, "n4");
+    bool to4 = json_object_array_length(c4) == 1;
+    json_object_put(c4);
+    pass(w, DEAD_MS, to4 ? "235" : "234"); /* the target dies */
+    run_expect(w, 1);
+    one_command(w, to4 ? 5 : 4, id, from);
+}
+
 static void test_what_cannot_be_repaired(void **state)
 {
     struct world *w = *state;
@@ -393,6 +412,8 @@ int main(void)
                                         world_up, world_down),
         cmocka_unit_test_setup_teardown(test_failed_copy_goes_elsewhere,
                                         world_up, world_down),
+        cmocka_unit_test_setup_teardown(test_dead_target_replanned, world_up,
+                                        world_down),
         cmocka_unit_test_setup_teardown(test_what_cannot_be_repaired, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_drained_node_emptied, world_up,
