@@ -4,12 +4,13 @@
  * The master decodes each request inside its route handler, next to the
  * meta_* call (there is no separate decode step to fuzz alone), so this
  * harness drives the real handlers (routes_fs, routes_node_heartbeat,
- * routes_node_report) against a real SQLite store on tmpfs.  The HTTP
- * layer is replaced by the small stubs below.  The store is recreated
- * every FUZZ_RESET inputs so it does not grow without bound.
+ * routes_node_report, routes_cluster_drain) against a real SQLite store
+ * on tmpfs.  The HTTP layer is replaced by the small stubs below.  The
+ * store is recreated every FUZZ_RESET inputs so it does not grow without
+ * bound.
  *
- * Input: the route up to the first '\n' ("heartbeat", "report", or an fs
- * op such as "mkdir"), then the body.
+ * Input: the route up to the first '\n' ("heartbeat", "report", "drain",
+ * or an fs op such as "mkdir"), then the body.
  *
  * Property: what the master answers with 200 must decode with the very
  * decoders mount.dfs uses (meta_wire.h); otherwise a client could be
@@ -213,6 +214,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         req.role = AUTH_ROLE_CHUNKD;
         rep.op = NULL;
         routes_node_report(&req, &rep, &fuzz_ctx);
+    } else if (strcmp(op, "drain") == 0) {
+        rep.op = NULL;
+        routes_cluster_drain(&req, &rep, &fuzz_ctx);
     } else {
         routes_fs(&req, &rep, &fuzz_ctx);
     }
