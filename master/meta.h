@@ -150,6 +150,13 @@ int meta_weak_chunks(struct meta *m, struct meta_chunk_holders *out, size_t max,
  * node came back, a drain was stopped). */
 int meta_surplus_chunks(struct meta *m, struct meta_chunk_holders *out,
                         size_t max, size_t *n);
+/* The copies of referenced chunks each node holds, for every node with
+ * any: ids[i] holds counts[i].  *ids and *counts malloc'd. */
+int meta_node_loads(struct meta *m, char (**ids)[PLACEMENT_NODE_ID_MAX + 1],
+                    uint64_t **counts, size_t *n);
+/* Up to max referenced chunks node `from` holds and node `to` does not. */
+int meta_movable_chunks(struct meta *m, const char *from, const char *to,
+                        char (*ids)[CHUNK_ID_STRLEN], size_t max, size_t *n);
 /* Stop counting the node's copy of chunk id, if the chunk has more
  * counted copies than the factor (the node is then told to delete it):
  * 1 done, 0 left alone (no longer a copy too many), or -errno. */

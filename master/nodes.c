@@ -459,3 +459,69 @@ int meta_node_drain(struct meta *m, const char *which, bool on,
     if (rc < 0) return rc;
     return meta_tx_end(m, drain_locked(m, which, on, out));
 }
+
+/* ---- balance ---- */
+
+int meta_node_loads(struct meta *m, char (**ids)[PLACEMENT_NODE_ID_MAX + 1],
+                    uint64_t **counts, size_t *n)
+{
+    size_t cap = 0;
+    int rc;
+    *ids = NULL;
+    *counts = NULL;
+    *n = 0;
+    meta_lock(m);
+    sqlite3_stmt *st =
+        meta_stmt(m, "SELECT node_id, count(*) FROM replicas"
+                     " WHERE chunk_id IN (SELECT chunk_id FROM file_chunks)"
+                     " GROUP BY node_id ORDER BY node_id");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *a = realloc(*ids, cap * sizeof(**ids));
+            if (a) *ids = a;
+            void *b = realloc(*counts, cap * sizeof(**counts));
+            if (b) *counts = b;
+            if (!a || !b) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+        }
+        snprintf((*ids)[*n], sizeof((*ids)[0]), "%s",
+                 sqlite3_column_text(st, 0));
+        (*counts)[(*n)++] = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    meta_unlock(m);
+    if (rc == SQLITE_DONE) return 0;
+    free(*ids);
+    free(*counts);
+    *ids = NULL;
+    *counts = NULL;
+    *n = 0;
+    return rc == SQLITE_NOMEM ? -ENOMEM : meta_errno(m, rc, "node loads");
+}
+
+int meta_movable_chunks(struct meta *m, const char *from, const char *to,
+                        char (*ids)[CHUNK_ID_STRLEN], size_t max, size_t *n)
+{
+    int rc = SQLITE_DONE;
+    *n = 0;
+    meta_lock(m);
+    sqlite3_stmt *st =
+        meta_stmt(m, "SELECT r.chunk_id FROM replicas r WHERE r.node_id = ?1"
+                     " AND r.chunk_id IN (SELECT chunk_id FROM file_chunks)"
+                     " AND NOT EXISTS (SELECT 1 FROM replicas t"
+                     "  WHERE t.chunk_id = r.chunk_id AND t.node_id = ?2)"
+                     " ORDER BY r.chunk_id LIMIT ?3");
+    sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)max);
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        snprintf(ids[(*n)++], CHUNK_ID_STRLEN, "%s",
+                 sqlite3_column_text(st, 0));
+    if (*n == max) rc = SQLITE_DONE;
+    sqlite3_reset(st);
+    meta_unlock(m);
+    return rc == SQLITE_DONE ? 0 : meta_errno(m, rc, "movable chunks");
+}

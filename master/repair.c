@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "balance.h"
 #include "json_util.h"
 #include "log.h"
 #include "placement.h"
@@ -33,6 +34,8 @@ struct copy_job {
     int64_t deadline_ms;
     bool sent;
     bool trim;
+    /* a move (balance.h): once copied, the copy on this node goes */
+    char move_from[PLACEMENT_NODE_ID_MAX + 1];
 };
 
 /* A node that could not copy a chunk is not asked again for a while. */
@@ -49,7 +52,8 @@ struct repair {
     size_t njobs;
     struct copy_failure failures[REPAIR_INFLIGHT_MAX]; /* a ring */
     size_t next_failure;
-    int64_t retry_at;     /* scan then: a failure kept a node out (0: none) */
+    int64_t retry_at; /* scan then: a failure kept a node out (0: none) */
+    int64_t last_balance_ms;
     bool scan_due;        /* scan at the next run */
     bool hinted;          /* the store hinted since the last scan */
     int64_t last_scan_ms; /* on the store's clock */
@@ -182,8 +186,9 @@ static size_t candidates(struct repair *r, const struct meta_chunk_holders *w,
 }
 
 /* from NULL: a trim. */
-static void job_add(struct repair *r, const char *id, const char *target,
-                    const char *from, int64_t now)
+static struct copy_job *job_add(struct repair *r, const char *id,
+                                const char *target, const char *from,
+                                int64_t now)
 {
     struct copy_job *j = &r->jobs[r->njobs++];
     memset(j, 0, sizeof(*j));
@@ -198,6 +203,7 @@ static void job_add(struct repair *r, const char *id, const char *target,
     else
         log_info("repair: chunk %.12s has a copy too many: delete node %s's",
                  id, target);
+    return j;
 }
 
 /* Scratch space for ranking, sized for the live node list of one scan. */
@@ -316,6 +322,31 @@ static int scan(struct repair *r, const struct dfs_node *nodes, size_t n,
     return 0;
 }
 
+/* When nothing else is under way: move chunks towards even shares
+ * (balance.h), a batch at a time (lock held). */
+static int balance(struct repair *r, const struct dfs_node *nodes, size_t n,
+                   int64_t now)
+{
+    struct balance_move moves[REPAIR_PER_BEAT];
+    size_t k = 0;
+    if (r->njobs > 0 || r->scan_due ||
+        now - r->last_balance_ms < REPAIR_BALANCE_MS)
+        return 0;
+    r->last_balance_ms = now;
+    int rc = balance_plan(r->m, nodes, n, moves, REPAIR_PER_BEAT, &k);
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        const struct dfs_node *from = &nodes[moves[i].from];
+        struct copy_job *j =
+            job_add(r, moves[i].id, nodes[moves[i].to].id, from->addr, now);
+        snprintf(j->move_from, sizeof(j->move_from), "%s", from->id);
+    }
+    if (k > 0)
+        log_info("balance: moving %zu chunk%s from node %s to node %s", k,
+                 k == 1 ? "" : "s", nodes[moves[0].from].id,
+                 nodes[moves[0].to].id);
+    return rc;
+}
+
 int repair_run(struct repair *r)
 {
     struct dfs_node *nodes;
@@ -341,6 +372,7 @@ int repair_run(struct repair *r)
         r->last_scan_ms = now;
         rc = scan(r, nodes, n, now);
     }
+    if (rc == 0) rc = balance(r, nodes, n, now);
     pthread_mutex_unlock(&r->lock);
     free(nodes);
     return rc;
@@ -407,12 +439,19 @@ int repair_added(struct repair *r, const char *node_id,
 {
     int rc = meta_node_added(r->m, node_id, ids, n);
     if (rc < 0 || n == 0) return rc;
+    int64_t now = meta_time_ms(r->m);
     pthread_mutex_lock(&r->lock);
     for (size_t k = 0; k < n; k++)
-        for (size_t i = r->njobs; i-- > 0;)
-            if (strcmp(r->jobs[i].id, ids[k]) == 0 &&
-                strcmp(r->jobs[i].target, node_id) == 0)
-                job_drop(r, i);
+        for (size_t i = r->njobs; i-- > 0;) {
+            struct copy_job *j = &r->jobs[i];
+            if (strcmp(j->id, ids[k]) != 0 || strcmp(j->target, node_id) != 0)
+                continue;
+            char from[sizeof(j->move_from)];
+            memcpy(from, j->move_from, sizeof(from));
+            job_drop(r, i);
+            /* a move: now the source's copy goes (rechecked when sent) */
+            if (from[0]) job_add(r, ids[k], from, NULL, now);
+        }
     r->scan_due = true; /* the next page of weak chunks, if any */
     pthread_mutex_unlock(&r->lock);
     log_debug("node %s stored %zu repair cop%s", node_id, n,

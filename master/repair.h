@@ -31,8 +31,12 @@
  * (a dead server came back, a drain was stopped) are trimmed: the copies
  * past the factor in placement order get a "delete" command, and the
  * replica stops counting before the command leaves (if the chunk still
- * has a copy too many then), so no reader is sent to it.  Not done here: deleting chunks nothing refers to, moving chunks
- * onto a new server.
+ * has a copy too many then), so no reader is sent to it.
+ *
+ * When there is nothing else to do, every REPAIR_BALANCE_MS, a batch of
+ * chunks moves from the most to the least loaded server (balance.h): a
+ * copy, then, once it is confirmed, the deletion of the source's copy.
+ * Not done here: deleting chunks nothing refers to.
  *
  * Thread-safe (one mutex, never held across a store call).
  */
@@ -49,8 +53,9 @@
 #define REPAIR_PER_BEAT 8
 #define REPAIR_TIMEOUT_MS 60000
 #define REPAIR_RESCAN_MS 60000
-#define REPAIR_HINT_MS 2000   /* scans the store's hints cause: one per */
-#define REPAIR_RETRY_MS 30000 /* a node that failed a copy: not again for */
+#define REPAIR_HINT_MS 2000    /* scans the store's hints cause: one per */
+#define REPAIR_RETRY_MS 30000  /* a node that failed a copy: not again for */
+#define REPAIR_BALANCE_MS 5000 /* when idle, look at the balance this often */
 
 struct repair;
 

@@ -19,6 +19,9 @@
 #     server has room; a fourth server joins, the chunks get their third
 #     copy there and fsck says HEALTHY.  With three of the four servers
 #     killed, fsck says CORRUPT.
+#  3. Three chunk servers hold all 20 chunks of a file; a fourth joins, and
+#     chunks move to it (copied, then deleted at the source) until the
+#     shares are even enough, each chunk keeping exactly 3 copies.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
@@ -253,3 +256,26 @@ fsck_says CORRUPT
 assert_eq "chunks with no live copy (not on chunk4)" $((4 - short)) \
     "$(grep -c '^/g: chunk [0-9]* ([0-9a-f]*): no live copy$' "$LOCAL/fsck")"
 part2_down
+
+# ---- 3. a new server gets its share ----
+CL=$DIR/grow
+cl up -n 3
+step "write an 80 MiB random file (20 chunks): every server holds them all"
+random_file "$LOCAL/k" $((80 * 1024 * 1024))
+cp "$LOCAL/k" "$CL/mnt/k"
+chunk_ids "$LOCAL/k"
+assert_eq "chunks on 3 servers each" "" "$(short_chunks 1 2 3)"
+step "a fourth server joins: chunks move to it, each keeping 3 copies"
+cl up -n 4
+for ((i = 0; i < SETTLE_S * 4; i++)); do
+    moved=$(find "$CL/chunk4/chunks" -type f | wc -l)
+    ((moved >= 8)) && [[ -z $(short_chunks 1 2 3 4) ]] && break
+    sleep 0.25
+done
+((moved >= 8)) || fail "only $moved chunks moved to the new server"
+assert_eq "chunks not on exactly 3 servers" "" "$(short_chunks 1 2 3 4)"
+grep -q "balance: moving" "$CL/master.log" || fail "the master logged no move"
+drop_cache "$CL/mnt/k"
+assert_same_file "$LOCAL/k" "$CL/mnt/k"
+fsck_says HEALTHY --verify
+cl down

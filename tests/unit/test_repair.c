@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "balance.h"
 #include "meta.h"
 #include "placement.h"
 #include "repair.h"
@@ -88,19 +89,37 @@ static void beat(struct world *w, int k, uint64_t free_bytes)
     assert_int_equal(meta_node_heartbeat(w->m, &n), 0);
 }
 
-/* Chunk index idx of the file, id = 64 x fill, on the nodes in `on`
- * ("123" = n1, n2, n3). */
-static void chunk_on(struct world *w, uint64_t idx, char fill, const char *on)
+/* Chunk index idx of the file is chunk id, on the nodes in `on` ("123"
+ * = n1, n2, n3). */
+static void chunk_with_id(struct world *w, uint64_t idx, const char *id,
+                          const char *on)
 {
     struct dfs_chunk_ref ref;
     struct dfs_attr a;
     memset(&ref, 0, sizeof(ref));
     ref.index = idx;
-    memset(ref.id, fill, CHUNK_ID_HEX);
+    snprintf(ref.id, sizeof(ref.id), "%s", id);
     ref.len = CS;
     for (const char *p = on; *p; p++)
         snprintf(ref.nodes[ref.nnodes++], sizeof(ref.nodes[0]), "n%c", *p);
     assert_int_equal(meta_commit(w->m, w->ino, (idx + 1) * CS, &ref, 1, &a), 0);
+}
+
+/* Chunk index idx, id = 64 x fill. */
+static void chunk_on(struct world *w, uint64_t idx, char fill, const char *on)
+{
+    char id[CHUNK_ID_STRLEN];
+    memset(id, fill, CHUNK_ID_HEX);
+    id[CHUNK_ID_HEX] = '\0';
+    chunk_with_id(w, idx, id, on);
+}
+
+/* Chunk index i, with an id of its own. */
+static void chunk_numbered(struct world *w, int i, const char *on)
+{
+    char id[CHUNK_ID_STRLEN];
+    snprintf(id, sizeof(id), "%064x", i + 1);
+    chunk_with_id(w, (uint64_t)i, id, on);
 }
 
 /* Let time pass; the nodes in `alive` beat every second of it. */
@@ -386,6 +405,53 @@ static void test_trim_rechecked(void **state)
     assert_int_equal(weak_count(w), 0); /* 3 copies still count */
 }
 
+/* A new, empty node gets chunks moved to it from the fullest: copy
+ * first, and only then the deletion of the source's copy. */
+static void test_new_node_balanced(void **state)
+{
+    struct world *w = *state;
+    char ids[REPAIR_PER_BEAT][CHUNK_ID_STRLEN];
+    for (int k = 1; k <= 3; k++)
+        beat(w, k, ROOMY);
+    /* a difference of BALANCE_SLACK_MIN copies moves nothing */
+    for (int i = 0; i < BALANCE_SLACK_MIN; i++)
+        chunk_numbered(w, i, "123");
+    beat(w, 4, ROOMY);
+    pass(w, REPAIR_BALANCE_MS, "1234");
+    run_expect(w, 0);
+    for (int i = BALANCE_SLACK_MIN; i < 2 * BALANCE_SLACK_MIN; i++)
+        chunk_numbered(w, i, "123");
+    pass(w, REPAIR_BALANCE_MS, "1234");
+    run_expect(w, REPAIR_PER_BEAT); /* half the difference, at most this */
+    json_object *cmds = repair_commands(w->r, "n4"), *v;
+    assert_int_equal(json_object_array_length(cmds), REPAIR_PER_BEAT);
+    for (size_t i = 0; i < REPAIR_PER_BEAT; i++) {
+        json_object *c = json_object_array_get_idx(cmds, i);
+        assert_true(json_object_object_get_ex(c, K_OP, &v));
+        assert_string_equal(json_object_get_string(v), DFS_CMD_COPY);
+        assert_true(json_object_object_get_ex(c, K_ID, &v));
+        snprintf(ids[i], CHUNK_ID_STRLEN, "%s", json_object_get_string(v));
+    }
+    json_object_put(cmds);
+    cmds = repair_commands(w->r, "n1"); /* nothing deleted before the copy */
+    assert_int_equal(json_object_array_length(cmds), 0);
+    json_object_put(cmds);
+    assert_int_equal(repair_added(w->r, "n4",
+                                  (const char(*)[CHUNK_ID_STRLEN])ids,
+                                  REPAIR_PER_BEAT),
+                     0);
+    cmds = repair_commands(w->r, "n1");
+    assert_int_equal(json_object_array_length(cmds), REPAIR_PER_BEAT);
+    for (size_t i = 0; i < REPAIR_PER_BEAT; i++) {
+        json_object *c = json_object_array_get_idx(cmds, i);
+        assert_true(json_object_object_get_ex(c, K_OP, &v));
+        assert_string_equal(json_object_get_string(v), DFS_CMD_DELETE);
+    }
+    json_object_put(cmds);
+    assert_int_equal(weak_count(w), 0);
+    assert_int_equal(repair_outstanding(w->r), 0);
+}
+
 static void test_commands_per_beat(void **state)
 {
     struct world *w = *state;
@@ -421,6 +487,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_surplus_trimmed, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_trim_rechecked, world_up,
+                                        world_down),
+        cmocka_unit_test_setup_teardown(test_new_node_balanced, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_commands_per_beat, world_up,
                                         world_down),
