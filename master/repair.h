@@ -50,7 +50,7 @@
 #include "meta.h"
 
 #define REPAIR_INFLIGHT_MAX 256
-#define REPAIR_PER_BEAT 8
+#define REPAIR_PER_BEAT 32
 #define REPAIR_TIMEOUT_MS 60000
 #define REPAIR_RESCAN_MS 60000
 #define REPAIR_HINT_MS 2000    /* scans the store's hints cause: one per */

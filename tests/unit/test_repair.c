@@ -406,11 +406,15 @@ static void test_trim_rechecked(void **state)
 }
 
 /* A new, empty node gets chunks moved to it from the fullest: copy
- * first, and only then the deletion of the source's copy. */
+ * first, and only then the deletion of the source's copy.  With a
+ * difference of 2 x BALANCE_SLACK_MIN, a batch moves half of it, at most
+ * a heartbeat's worth. */
+#define BATCH                                                                  \
+    (BALANCE_SLACK_MIN < REPAIR_PER_BEAT ? BALANCE_SLACK_MIN : REPAIR_PER_BEAT)
 static void test_new_node_balanced(void **state)
 {
     struct world *w = *state;
-    char ids[REPAIR_PER_BEAT][CHUNK_ID_STRLEN];
+    char ids[BATCH][CHUNK_ID_STRLEN];
     for (int k = 1; k <= 3; k++)
         beat(w, k, ROOMY);
     /* a difference of BALANCE_SLACK_MIN copies moves nothing */
@@ -422,10 +426,10 @@ static void test_new_node_balanced(void **state)
     for (int i = BALANCE_SLACK_MIN; i < 2 * BALANCE_SLACK_MIN; i++)
         chunk_numbered(w, i, "123");
     pass(w, REPAIR_BALANCE_MS, "1234");
-    run_expect(w, REPAIR_PER_BEAT); /* half the difference, at most this */
+    run_expect(w, BATCH); /* half the difference, at most a beat's */
     json_object *cmds = repair_commands(w->r, "n4"), *v;
-    assert_int_equal(json_object_array_length(cmds), REPAIR_PER_BEAT);
-    for (size_t i = 0; i < REPAIR_PER_BEAT; i++) {
+    assert_int_equal(json_object_array_length(cmds), BATCH);
+    for (size_t i = 0; i < BATCH; i++) {
         json_object *c = json_object_array_get_idx(cmds, i);
         assert_true(json_object_object_get_ex(c, K_OP, &v));
         assert_string_equal(json_object_get_string(v), DFS_CMD_COPY);
@@ -436,13 +440,12 @@ static void test_new_node_balanced(void **state)
     cmds = repair_commands(w->r, "n1"); /* nothing deleted before the copy */
     assert_int_equal(json_object_array_length(cmds), 0);
     json_object_put(cmds);
-    assert_int_equal(repair_added(w->r, "n4",
-                                  (const char(*)[CHUNK_ID_STRLEN])ids,
-                                  REPAIR_PER_BEAT),
-                     0);
+    assert_int_equal(
+        repair_added(w->r, "n4", (const char(*)[CHUNK_ID_STRLEN])ids, BATCH),
+        0);
     cmds = repair_commands(w->r, "n1");
-    assert_int_equal(json_object_array_length(cmds), REPAIR_PER_BEAT);
-    for (size_t i = 0; i < REPAIR_PER_BEAT; i++) {
+    assert_int_equal(json_object_array_length(cmds), BATCH);
+    for (size_t i = 0; i < BATCH; i++) {
         json_object *c = json_object_array_get_idx(cmds, i);
         assert_true(json_object_object_get_ex(c, K_OP, &v));
         assert_string_equal(json_object_get_string(v), DFS_CMD_DELETE);
@@ -457,12 +460,15 @@ static void test_commands_per_beat(void **state)
     struct world *w = *state;
     for (int k = 1; k <= 4; k++)
         beat(w, k, ROOMY);
-    for (int i = 0; i < 16; i++)
-        chunk_on(w, (uint64_t)i, "0123456789abcdef"[i], "123");
+    for (int i = 0; i < REPAIR_PER_BEAT + 4; i++)
+        chunk_numbered(w, i, "123");
     pass(w, DEAD_MS, "234");
-    run_expect(w, 16);
+    run_expect(w, REPAIR_PER_BEAT + 4);
     json_object *cmds = repair_commands(w->r, "n4");
     assert_int_equal(json_object_array_length(cmds), REPAIR_PER_BEAT);
+    json_object_put(cmds);
+    cmds = repair_commands(w->r, "n4"); /* the rest at the next beat */
+    assert_int_equal(json_object_array_length(cmds), 4);
     json_object_put(cmds);
     cmds = repair_commands(w->r, "n2"); /* n2 holds them all */
     assert_int_equal(json_object_array_length(cmds), 0);
