@@ -158,30 +158,43 @@ static bool chunk_client_verified(const struct http_response *resp,
     return true;
 }
 
-int chunk_client_fetch(struct http_client *http, const char *addr,
-                       const char *id, enum chunk_verify verify, char **body,
-                       size_t *len, char *err, size_t errlen)
+/* method ("GET" or "HEAD") on chunk id at addr.  0 when the answer is
+ * 200, *resp to free; else -errno (-ENOENT for 404, -EIO for another
+ * status) with the reason in err, naming addr, and nothing to free. */
+static int chunk_client_call(struct http_client *http, const char *addr,
+                             const char *id, const char *method,
+                             struct http_response *resp, char *err,
+                             size_t errlen)
 {
-    struct http_response resp;
-    char path[CHUNK_CLIENT_PATH_MAX], got[CHUNK_ID_STRLEN], why[600];
-    int rc;
+    char path[CHUNK_CLIENT_PATH_MAX], why[600];
 
-    *body = NULL;
-    *len = 0;
     if (!chunk_id_valid(id)) {
         snprintf(err, errlen, "%s: bad chunk id", addr);
         return -EINVAL;
     }
     chunk_client_path(path, sizeof(path), id, false);
-    memset(&resp, 0, sizeof(resp));
-    rc = http_request(http, addr, "GET", path, NULL, 0, NULL,
-                      CHUNK_CLIENT_TIMEOUT_MS, &resp);
-    if (rc != 0 || resp.status != 200) {
-        chunk_client_why(rc, &resp, why, sizeof(why));
-        snprintf(err, errlen, "%s: %s", addr, why);
-        http_response_free(&resp);
-        return rc < 0 ? rc : -EIO;
-    }
+    memset(resp, 0, sizeof(*resp));
+    int rc = http_request(http, addr, method, path, NULL, 0, NULL,
+                          CHUNK_CLIENT_TIMEOUT_MS, resp);
+    if (rc == 0 && resp->status == 200) return 0;
+    chunk_client_why(rc, resp, why, sizeof(why));
+    snprintf(err, errlen, "%s: %s", addr, why);
+    if (rc == 0) rc = resp->status == 404 ? -ENOENT : -EIO;
+    http_response_free(resp);
+    return rc;
+}
+
+int chunk_client_fetch(struct http_client *http, const char *addr,
+                       const char *id, enum chunk_verify verify, char **body,
+                       size_t *len, char *err, size_t errlen)
+{
+    struct http_response resp;
+    char got[CHUNK_ID_STRLEN];
+
+    *body = NULL;
+    *len = 0;
+    int rc = chunk_client_call(http, addr, id, "GET", &resp, err, errlen);
+    if (rc < 0) return rc == -ENOENT ? -EIO : rc;
     if (!chunk_client_verified(&resp, id, verify, addr, got)) {
         snprintf(err, errlen, "%s: bytes hash to %.12s, not the chunk id", addr,
                  got);
@@ -200,21 +213,7 @@ int chunk_client_stat(struct http_client *http, const char *addr,
                       const char *id, char *err, size_t errlen)
 {
     struct http_response resp;
-    char path[CHUNK_CLIENT_PATH_MAX], why[600];
-
-    if (!chunk_id_valid(id)) {
-        snprintf(err, errlen, "%s: bad chunk id", addr);
-        return -EINVAL;
-    }
-    chunk_client_path(path, sizeof(path), id, false);
-    memset(&resp, 0, sizeof(resp));
-    int rc = http_request(http, addr, "HEAD", path, NULL, 0, NULL,
-                          CHUNK_CLIENT_TIMEOUT_MS, &resp);
-    if (rc != 0 || resp.status != 200) {
-        chunk_client_why(rc, &resp, why, sizeof(why));
-        snprintf(err, errlen, "%s: %s", addr, why);
-        if (rc == 0) rc = resp.status == 404 ? -ENOENT : -EIO;
-    }
-    http_response_free(&resp);
+    int rc = chunk_client_call(http, addr, id, "HEAD", &resp, err, errlen);
+    if (rc == 0) http_response_free(&resp);
     return rc;
 }

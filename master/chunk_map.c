@@ -32,6 +32,7 @@ int meta_chunks_cut(struct meta *m, uint64_t ino, uint64_t size)
         meta_stmt(m, "DELETE FROM file_chunks WHERE ino = ? AND idx >= ?");
     sqlite3_bind_int64(st, 1, (int64_t)ino);
     sqlite3_bind_int64(st, 2, (int64_t)chunk_count_for(size, m->chunk_size));
+    m->placement_version++;
     return meta_exec(m, st);
 }
 
@@ -162,6 +163,7 @@ static int chunk_put(struct meta *m, uint64_t ino,
     sqlite3_bind_int64(st, 2, (int64_t)r->index);
     sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, r->len);
+    m->placement_version++;
     int rc = meta_exec(m, st);
     for (size_t j = 0; rc == 0 && j < r->nnodes; j++) {
         st = meta_stmt(m, "INSERT OR IGNORE INTO replicas(chunk_id, node_id)"

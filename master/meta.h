@@ -52,6 +52,10 @@ int64_t meta_time_ms(struct meta *m);
  * fewer live copies than the factor (a commit naming fewer nodes, a chunk
  * report replacing a node's list), and once after opening. */
 bool meta_weak_hint_take(struct meta *m);
+/* A number that changes whenever the chunks files refer to, or the nodes
+ * holding their copies, may have changed (not on heartbeats): what was
+ * worked out from them is still right while it stays the same. */
+uint64_t meta_placement_version(struct meta *m);
 
 /* ---- namespace (namespace.c) ---- */
 

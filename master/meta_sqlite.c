@@ -139,6 +139,14 @@ int64_t meta_time_ms(struct meta *m)
     return meta_now_ms(m);
 }
 
+uint64_t meta_placement_version(struct meta *m)
+{
+    meta_lock(m);
+    uint64_t v = m->placement_version;
+    meta_unlock(m);
+    return v;
+}
+
 bool meta_weak_hint_take(struct meta *m)
 {
     meta_lock(m);

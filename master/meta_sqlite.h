@@ -36,6 +36,9 @@ struct meta {
     void *clock_arg;
     int64_t dead_after_ms;
     bool weak_hint; /* see meta_weak_hint_take */
+    /* Bumped by every change to which chunks files hold or where their
+     * copies are (see meta_placement_version). */
+    uint64_t placement_version;
     struct meta_stmt_slot stmts[META_STMT_CACHE];
     size_t nstmts;
 };

@@ -141,6 +141,7 @@ static int inode_unref(struct meta *m, const struct dfs_attr *a)
         return inode_touch_ctime(m, a->ino, -1);
     sqlite3_stmt *st = meta_stmt(m, "DELETE FROM inodes WHERE ino = ?");
     sqlite3_bind_int64(st, 1, (int64_t)a->ino);
+    m->placement_version++; /* its chunk rows go with it */
     return meta_exec(m, st);
 }
 

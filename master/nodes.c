@@ -106,6 +106,7 @@ static int replicas_add(struct meta *m, const char *node_id,
                         const char (*ids)[CHUNK_ID_STRLEN], size_t n)
 {
     int rc = 0;
+    m->placement_version++;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         sqlite3_stmt *st =
             meta_stmt(m, "INSERT OR IGNORE INTO replicas(chunk_id, node_id)"
@@ -124,6 +125,7 @@ static int report_locked(struct meta *m, const char *node_id,
     sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
     int rc = meta_exec(m, st);
     m->weak_hint = true; /* the node may have lost chunks */
+    m->placement_version++;
     return rc == 0 ? replicas_add(m, node_id, ids, n) : rc;
 }
 
@@ -402,6 +404,7 @@ int meta_node_trim(struct meta *m, const char *node_id, const char *id)
     sqlite3_bind_int64(st, 4, m->replication);
     rc = meta_exec(m, st);
     int trimmed = rc == 0 && sqlite3_changes(m->db) > 0;
+    if (trimmed) m->placement_version++;
     rc = meta_tx_end(m, rc); /* commits only on 0 */
     return rc < 0 ? rc : trimmed;
 }
@@ -448,6 +451,7 @@ static int drain_locked(struct meta *m, const char *which, bool on,
     rc = meta_exec(m, st);
     out->draining = on;
     m->weak_hint = true; /* its chunks now count as weak, or not */
+    m->placement_version++;
     return rc;
 }
 

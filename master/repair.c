@@ -54,11 +54,14 @@ struct repair {
     size_t next_failure;
     int64_t retry_at; /* scan then: a failure kept a node out (0: none) */
     int64_t last_balance_ms;
-    bool scan_due;        /* scan at the next run */
-    bool hinted;          /* the store hinted since the last scan */
-    int64_t last_scan_ms; /* on the store's clock */
-    uint64_t live_hash;   /* the live node set at the last scan */
-    size_t lost;          /* weak chunks with no live copy, last logged */
+    bool balanced;               /* the last balance look moved nothing */
+    uint64_t balanced_version;   /* meta_placement_version then */
+    uint64_t balanced_live_hash; /* live_hash then */
+    bool scan_due;               /* scan at the next run */
+    bool hinted;                 /* the store hinted since the last scan */
+    int64_t last_scan_ms;        /* on the store's clock */
+    uint64_t live_hash;          /* the live node set at the last scan */
+    size_t lost; /* weak chunks with no live copy, last logged */
 };
 
 struct repair *repair_new(struct meta *m)
@@ -329,11 +332,21 @@ static int balance(struct repair *r, const struct dfs_node *nodes, size_t n,
 {
     struct balance_move moves[REPAIR_PER_BEAT];
     size_t k = 0;
+    uint64_t version = meta_placement_version(r->m);
     if (r->njobs > 0 || r->scan_due ||
         now - r->last_balance_ms < REPAIR_BALANCE_MS)
         return 0;
+    /* The plan reads every copy: not again while nothing it reads changed
+     * since it found nothing to move (but once a rescan period). */
+    if (r->balanced && version == r->balanced_version &&
+        r->live_hash == r->balanced_live_hash &&
+        now - r->last_balance_ms < REPAIR_RESCAN_MS)
+        return 0;
     r->last_balance_ms = now;
     int rc = balance_plan(r->m, nodes, n, moves, REPAIR_PER_BEAT, &k);
+    r->balanced = rc == 0 && k == 0;
+    r->balanced_version = version;
+    r->balanced_live_hash = r->live_hash;
     for (size_t i = 0; rc == 0 && i < k; i++) {
         const struct dfs_node *from = &nodes[moves[i].from];
         struct copy_job *j =

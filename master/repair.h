@@ -36,6 +36,8 @@
  * When there is nothing else to do, every REPAIR_BALANCE_MS, a batch of
  * chunks moves from the most to the least loaded server (balance.h): a
  * copy, then, once it is confirmed, the deletion of the source's copy.
+ * Once a look finds the shares even, the next waits until chunks or
+ * copies change (meta_placement_version) or the live servers do.
  * Not done here: deleting chunks nothing refers to.
  *
  * Thread-safe (one mutex, never held across a store call).
