@@ -410,6 +410,49 @@ int master_setattr(struct master_client *mc, uint64_t ino,
     return mc_fs_attr(mc, "setattr", req_setattr(ino, set), out);
 }
 
+json_object *master_mknod_op(uint64_t parent, const char *name, uint32_t mode,
+                             uint32_t uid, uint32_t gid, uint64_t ino,
+                             int64_t time_ns)
+{
+    json_object *o = req_entry(parent, name);
+    json_object_object_add(o, K_OP, json_object_new_string("mknod"));
+    json_add_u64(o, K_MODE, mode);
+    json_add_u64(o, K_UID, uid);
+    json_add_u64(o, K_GID, gid);
+    json_add_u64(o, K_INO, ino);
+    json_add_u64(o, K_TIME, (uint64_t)time_ns);
+    return o;
+}
+
+int master_reserve(struct master_client *mc, uint32_t count, uint64_t *first,
+                   uint32_t *got)
+{
+    json_object *o = json_object_new_object(), *reply;
+    char why[256];
+    int rc;
+
+    json_add_u64(o, K_COUNT, count);
+    if ((rc = mc_fs(mc, "reserve", o, &reply)) < 0) return rc;
+    if (json_get_u64(reply, K_FIRST, first, why, sizeof(why)) < 0 ||
+        json_get_u32(reply, K_COUNT, got, why, sizeof(why)) < 0 ||
+        *first == 0 || *got == 0 || *got > count) {
+        json_object_put(reply);
+        return mc_bad_reply(mc, "reserve", "no range");
+    }
+    json_object_put(reply);
+    return 0;
+}
+
+int master_release(struct master_client *mc, uint64_t first)
+{
+    json_object *o = json_object_new_object(), *reply = NULL;
+
+    json_add_u64(o, K_FIRST, first);
+    int rc = mc_fs(mc, "release", o, &reply);
+    json_object_put(reply);
+    return rc;
+}
+
 json_object *master_setattr_op(uint64_t ino, const struct dfs_setattr *set)
 {
     json_object *o = req_setattr(ino, set);

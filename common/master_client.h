@@ -109,6 +109,13 @@ int master_status(struct master_client *mc, json_object **out);
 int master_drain(struct master_client *mc, const char *which, bool on,
                  struct dfs_node *out);
 
+/* Reserve count inode numbers for creates made without asking first
+ * (master_mknod_op): *got of them from *first on. */
+int master_reserve(struct master_client *mc, uint32_t count, uint64_t *first,
+                   uint32_t *got);
+/* Give back the unused rest of the range reserved from first on. */
+int master_release(struct master_client *mc, uint64_t first);
+
 /* ---- batches ---- */
 
 /* Several ops in one round trip (POST /v1/fs/batch), applied by the
@@ -123,6 +130,10 @@ int master_batch(struct master_client *mc, json_object *ops,
 int master_batch_errno(json_object *result);
 /* The {"op": ...} objects of batch ops. */
 json_object *master_setattr_op(uint64_t ino, const struct dfs_setattr *set);
+/* A regular file, fifo... made with a reserved inode number and times. */
+json_object *master_mknod_op(uint64_t parent, const char *name, uint32_t mode,
+                             uint32_t uid, uint32_t gid, uint64_t ino,
+                             int64_t time_ns);
 json_object *master_rename_op(uint64_t parent, const char *name,
                               uint64_t newparent, const char *newname,
                               unsigned flags);

@@ -68,6 +68,11 @@
 #define K_ENTRIES "entries"
 #define K_EOF "eof"
 #define K_SET "set" /* setattr: which fields to set, bitmask DFS_SET_* */
+/* mknod of a reserved inode number: K_INO, and the times it starts with */
+#define K_TIME "time_ns"
+/* reserve / release: a range of inode numbers */
+#define K_COUNT "count"
+#define K_FIRST "first"
 
 /* JSON keys: chunks and nodes */
 #define K_CHUNKS "chunks"

@@ -28,6 +28,7 @@ struct dfs_mount {
     double attr_timeout, entry_timeout;
     long retry_ms;
     bool writeback_cache;
+    bool create_behind; /* creates ride ahead of the commit (-o) */
     bool verify_strict; /* chunks read are checked by id, not checksum */
     unsigned read_ahead_kb; /* asked of the kernel at INIT; 0: its own */
     struct chunk_cache *cache;

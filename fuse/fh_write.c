@@ -19,6 +19,7 @@
 #include "attr_cache.h"
 #include "chunk_io.h"
 #include "log.h"
+#include "setattr_behind.h"
 
 /* Grow *arr (of *cap elements of size sz) to hold need; 0 or -ENOMEM. */
 static int grow(void *arr, size_t *cap, size_t need, size_t sz)
@@ -267,6 +268,19 @@ static int commit_pending(struct dfs_file *fh, struct dfs_attr *attr)
     return rc;
 }
 
+/* A file created behind (setattr_behind.h): make sure its create has
+ * reached the master (sent: a master call since would have carried it),
+ * and fail for good if the master refused it. */
+static int create_landed(struct dfs_file *fh, bool sent)
+{
+    if (!fh->created_behind) return 0;
+    if (!sent) setattr_behind_flush(fh->m->behind);
+    fh->created_behind = false;
+    if (!setattr_behind_refused(fh->m->behind, fh->ino)) return 0;
+    fh->err = -EIO;
+    return -EIO;
+}
+
 static int flush_locked(struct dfs_file *fh, bool fsync)
 {
     struct dfs_attr attr;
@@ -281,8 +295,9 @@ static int flush_locked(struct dfs_file *fh, bool fsync)
         if (rc < 0) return -EIO;
         fh->nunsynced = fh->nsync_addrs = 0;
     }
-    if (!fh->dirty) return 0;
+    if (!fh->dirty) return fsync ? create_landed(fh, false) : 0;
     rc = commit_pending(fh, &attr);
+    if (create_landed(fh, true) < 0) return -EIO;
     if (rc == 0) attr_cache_put(fh->m->attrs, &attr);
     /* Unlinked while open: nobody can see the data any more. */
     if (rc == -ENOENT) rc = 0;

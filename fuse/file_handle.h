@@ -52,6 +52,7 @@ struct dfs_file {
     uint64_t size;            /* our view, incl. unflushed writes; atomic */
     bool dirty;               /* something to commit; atomic */
     int err;                  /* a seal failed: flush reports EIO */
+    bool created_behind;      /* its create may still be on its way */
 
     struct chunk_data *buf; /* the chunk being written, or NULL */
     uint64_t buf_index;

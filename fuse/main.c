@@ -114,6 +114,7 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->entry_timeout = o->entry_timeout;
     m->retry_ms = o->retry_ms;
     m->writeback_cache = o->writeback_cache;
+    m->create_behind = o->create_behind;
     m->verify_strict = o->verify_strict;
     m->read_ahead_kb = o->read_ahead_kb;
     m->mc = master_client_new(http, o->master, o->retry_ms);
@@ -186,7 +187,8 @@ static int behind_start(struct dfs_mount *m, long delay_ms)
 {
     struct master_piggyback pb;
 
-    m->behind = setattr_behind_new(m->behind_mc, m->attrs, delay_ms);
+    m->behind =
+        setattr_behind_new(m->behind_mc, m->attrs, m->dirs, delay_ms);
     if (!m->behind) return -ENOMEM;
     pb = setattr_behind_piggyback(m->behind);
     master_client_set_piggyback(m->mc, &pb);

@@ -18,6 +18,7 @@ static char *opt_entry_timeout;
 static long long opt_retry_ms;
 static long long opt_cache_mb;
 static bool opt_writeback_cache;
+static bool opt_create_behind;
 static char *opt_verify;
 static long long opt_read_ahead_kb;
 static long long opt_setattr_delay_ms;
@@ -39,6 +40,11 @@ static const struct config_option options[] = {
     {"read_ahead_kb", CONFIG_INT, "1024", "KB",
      "kernel read-ahead (and largest READ) of the mount, 0: the kernel's",
      &opt_read_ahead_kb},
+    {"create_behind", CONFIG_BOOL, "true", NULL,
+     "answer open(O_CREAT) without O_EXCL of a name known free at once, "
+     "and create the file at the master with its commit (false: ask "
+     "first)",
+     &opt_create_behind},
     {"setattr_delay_ms", CONFIG_INT, "5", "MS",
      "longest a chmod/chown/utimes, answered at once, waits to ride with "
      "another call to the master",
@@ -153,6 +159,7 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
     o->retry_ms = (long)opt_retry_ms;
     o->cache_mb = (long)opt_cache_mb;
     o->writeback_cache = opt_writeback_cache;
+    o->create_behind = opt_create_behind;
     if (strcmp(opt_verify, "fast") == 0) {
         o->verify_strict = false;
     } else if (strcmp(opt_verify, "strict") == 0) {

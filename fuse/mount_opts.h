@@ -27,6 +27,7 @@ struct mount_opts {
     long retry_ms;
     long cache_mb;
     bool writeback_cache;
+    bool create_behind;
     bool verify_strict; /* verify=strict: check every chunk by its id */
     unsigned read_ahead_kb; /* 0: leave the kernel's */
     long setattr_delay_ms;  /* setattr_behind.h; 0: sent at once */

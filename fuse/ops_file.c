@@ -13,8 +13,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "attr_cache.h"
+#include "dir_cache.h"
 #include "file_handle.h"
 #include "open_table.h"
 #include "setattr_behind.h"
@@ -108,6 +110,41 @@ static int create_or_open(fuse_req_t req, fuse_ino_t parent, const char *name,
     return rc;
 }
 
+/* The new file answered here, its create sent to the master ahead of
+ * its commit (setattr_behind.h): for open(O_CREAT) without O_EXCL of a
+ * name this mount knows is free.  (O_EXCL stays with the master, the
+ * only judge of what other clients made meanwhile.)  -EAGAIN: create it
+ * through the master. */
+static int create_behind(fuse_req_t req, fuse_ino_t parent, const char *name,
+                         mode_t mode, struct fuse_file_info *fi,
+                         struct dfs_attr *a, struct dfs_file **fh)
+{
+    struct dfs_mount *m = ops_mount(req);
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
+    struct timespec now;
+    double ttl;
+    int rc;
+
+    if (!m->create_behind || !m->behind || (fi->flags & O_EXCL) ||
+        dir_cache_lookup(m->dirs, parent, name, &ttl, NULL) !=
+            DIR_CACHE_ABSENT)
+        return -EAGAIN;
+    clock_gettime(CLOCK_REALTIME, &now);
+    *a = (struct dfs_attr){.mode = S_IFREG | (mode & 07777),
+                           .uid = ctx->uid,
+                           .gid = ctx->gid,
+                           .nlink = 1};
+    a->atime_ns = a->mtime_ns = a->ctime_ns =
+        (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    rc = setattr_behind_create(m->behind, parent, name, a->mode, a->uid,
+                               a->gid, a->ctime_ns, &a->ino);
+    if (rc < 0) return rc;
+    dir_cache_added(m->dirs, parent, name);
+    rc = fh_new_empty(m, a->ino, fh);
+    if (rc == 0) (*fh)->created_behind = true;
+    return rc;
+}
+
 void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name,
                 mode_t mode, struct fuse_file_info *fi)
 {
@@ -115,8 +152,11 @@ void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name,
     struct fuse_entry_param e;
     struct dfs_file *fh;
     struct dfs_attr a;
-    bool made;
-    int rc = create_or_open(req, parent, name, mode, fi, &a, &fh, &made);
+    bool made = true;
+    int rc = create_behind(req, parent, name, mode, fi, &a, &fh);
+
+    if (rc == -EAGAIN)
+        rc = create_or_open(req, parent, name, mode, fi, &a, &fh, &made);
 
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     attach(m, fh, fi);

@@ -9,9 +9,10 @@
  * The thread sends what no call took within the delay.  Waking it for
  * every change would cost more than the round trip saved (a wake-up is a
  * cross-CPU interrupt, tens of microseconds on a VM), so while changes
- * come it ticks every delay and looks at the queue, and only after
- * BEHIND_IDLE_TICKS empty ticks does it sleep until woken by the next
- * change.
+ * come it ticks every delay and sends the queue once it has waited a
+ * whole delay (so within two delays of the first change), and only
+ * after BEHIND_IDLE_TICKS empty ticks does it sleep until woken by the
+ * next change.
  */
 #include "setattr_behind.h"
 
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dir_cache.h"
 #include "log.h"
 #include "wire.h"
 
@@ -28,14 +30,33 @@
 #define BEHIND_MAX (DFS_BATCH_MAX - 1)
 #define BEHIND_IDLE_TICKS 200
 
+/* Reserved inode numbers are asked for this many at a time. */
+#define BEHIND_POOL_RESERVE 1024
+/* After a reservation failed, creates go to the master for this long. */
+#define BEHIND_POOL_RETRY_MS 10000
+
+/* A setattr of ino, or (create) the create of ino as parent/name. */
 struct behind_item {
     uint64_t ino;
     struct dfs_setattr set;
+    bool create;
+    uint64_t parent;
+    uint32_t mode, uid, gid;
+    int64_t time_ns;
+    char name[DFS_NAME_MAX + 1];
+};
+
+/* Numbers reserved at the master for creates, used in increasing order
+ * (the master refuses a number below one already used). */
+struct behind_pool {
+    uint64_t first, next, end; /* range [first, end), next unused */
+    int64_t retry_at_ms;       /* no reservation before (after a failure) */
 };
 
 struct setattr_behind {
     struct master_client *own;
     struct attr_cache *attrs;
+    struct dir_cache *dirs;
     long delay_ms;
     pthread_mutex_t lock;
     pthread_cond_t changed; /* queued, taken, carried, or stopping */
@@ -46,8 +67,12 @@ struct setattr_behind {
     bool carrying;
     int takers;    /* calls waiting in take() for `carrying` to clear */
     bool sleeping; /* the thread waits for a change, not a tick */
+    int64_t first_queued_ms; /* when the queue last stopped being empty */
     bool stopping;
     pthread_t thread;
+    struct behind_pool pool;
+    uint64_t *refused; /* created inodes the master refused, not yet asked */
+    size_t nrefused, cap_refused;
 };
 
 bool setattr_behind_accepts(unsigned set)
@@ -71,6 +96,21 @@ static void merge(struct dfs_setattr *into, const struct dfs_setattr *s)
     if (s->set & DFS_SET_MTIME) into->mtime_ns = s->mtime_ns;
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The item at queue[nqueue] is filled in: count it, wake the thread. */
+static void queued(struct setattr_behind *sb)
+{
+    if (sb->nqueue++ > 0) return;
+    sb->first_queued_ms = now_ms();
+    if (sb->sleeping) pthread_cond_broadcast(&sb->changed);
+}
+
 int setattr_behind_add(struct setattr_behind *sb, uint64_t ino,
                        const struct dfs_setattr *s)
 {
@@ -78,15 +118,18 @@ int setattr_behind_add(struct setattr_behind *sb, uint64_t ino,
     size_t i;
 
     pthread_mutex_lock(&sb->lock);
-    for (i = 0; i < sb->nqueue && sb->queue[i].ino != ino; i++)
+    for (i = 0; i < sb->nqueue &&
+                (sb->queue[i].ino != ino || sb->queue[i].create);
+         i++)
         ;
     if (i < sb->nqueue) {
         merge(&sb->queue[i].set, s);
     } else if (sb->nqueue < BEHIND_MAX && !sb->stopping) {
-        sb->queue[sb->nqueue].ino = ino;
-        sb->queue[sb->nqueue].set = *s;
-        if (sb->nqueue++ == 0 && sb->sleeping)
-            pthread_cond_broadcast(&sb->changed);
+        struct behind_item *it = &sb->queue[sb->nqueue];
+        it->ino = ino;
+        it->set = *s;
+        it->create = false;
+        queued(sb);
     } else {
         rc = -EAGAIN;
     }
@@ -94,7 +137,101 @@ int setattr_behind_add(struct setattr_behind *sb, uint64_t ino,
     return rc;
 }
 
+/* ---- creates, with numbers reserved ahead ---- */
+
+/* Under the lock: the next reserved number, reserving more when the range
+ * is used up.  The reservation is a round trip once per
+ * BEHIND_POOL_RESERVE creates; holding the lock meanwhile keeps numbers
+ * queued in the order they are taken. */
+static int pool_take(struct setattr_behind *sb, uint64_t *ino)
+{
+    struct behind_pool *p = &sb->pool;
+    uint64_t first;
+    uint32_t got;
+
+    if (p->next < p->end) {
+        *ino = p->next++;
+        return 0;
+    }
+    if (now_ms() < p->retry_at_ms) return -EAGAIN;
+    int rc = master_reserve(sb->own, BEHIND_POOL_RESERVE, &first, &got);
+    if (rc < 0) {
+        log_warn("cannot reserve inode numbers (%s): files are created "
+                 "through the master for %d s",
+                 strerror(-rc), BEHIND_POOL_RETRY_MS / 1000);
+        p->retry_at_ms = now_ms() + BEHIND_POOL_RETRY_MS;
+        return -EAGAIN;
+    }
+    p->first = first, p->next = first + 1, p->end = first + got;
+    *ino = first;
+    return 0;
+}
+
+int setattr_behind_create(struct setattr_behind *sb, uint64_t parent,
+                          const char *name, uint32_t mode, uint32_t uid,
+                          uint32_t gid, int64_t time_ns, uint64_t *ino)
+{
+    struct behind_item *it;
+    int rc = -EAGAIN;
+
+    if (strlen(name) > DFS_NAME_MAX) return -EAGAIN;
+    pthread_mutex_lock(&sb->lock);
+    if (sb->nqueue < BEHIND_MAX && !sb->stopping &&
+        (rc = pool_take(sb, ino)) == 0) {
+        it = &sb->queue[sb->nqueue];
+        *it = (struct behind_item){.ino = *ino,
+                                   .create = true,
+                                   .parent = parent,
+                                   .mode = mode,
+                                   .uid = uid,
+                                   .gid = gid,
+                                   .time_ns = time_ns};
+        strcpy(it->name, name);
+        queued(sb);
+    }
+    pthread_mutex_unlock(&sb->lock);
+    return rc;
+}
+
+bool setattr_behind_refused(struct setattr_behind *sb, uint64_t ino)
+{
+    bool found = false;
+
+    pthread_mutex_lock(&sb->lock);
+    for (size_t i = 0; i < sb->nrefused && !found; i++) {
+        if (sb->refused[i] == ino) {
+            sb->refused[i] = sb->refused[--sb->nrefused];
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&sb->lock);
+    return found;
+}
+
+/* Remember that the create of ino failed, for the file's flush to
+ * report.  If memory runs out the flush still fails: its commit finds no
+ * such inode (and logs it). */
+static void remember_refused(struct setattr_behind *sb, uint64_t ino)
+{
+    pthread_mutex_lock(&sb->lock);
+    if (sb->nrefused == sb->cap_refused) {
+        size_t cap = sb->cap_refused ? sb->cap_refused * 2 : 16;
+        uint64_t *p = realloc(sb->refused, cap * sizeof(*p));
+        if (p) sb->refused = p, sb->cap_refused = cap;
+    }
+    if (sb->nrefused < sb->cap_refused) sb->refused[sb->nrefused++] = ino;
+    pthread_mutex_unlock(&sb->lock);
+}
+
 /* ---- taking the queue, and giving it back once it is sent ---- */
+
+static json_object *item_op(const struct behind_item *it)
+{
+    if (it->create)
+        return master_mknod_op(it->parent, it->name, it->mode, it->uid,
+                               it->gid, it->ino, it->time_ns);
+    return master_setattr_op(it->ino, &it->set);
+}
 
 static json_object *take(void *arg)
 {
@@ -109,8 +246,7 @@ static json_object *take(void *arg)
     if (sb->nqueue > 0) {
         ops = json_object_new_array_ext((int)sb->nqueue);
         for (size_t i = 0; i < sb->nqueue; i++)
-            json_object_array_add(ops, master_setattr_op(sb->queue[i].ino,
-                                                         &sb->queue[i].set));
+            json_object_array_add(ops, item_op(&sb->queue[i]));
         memcpy(sb->carried, sb->queue, sb->nqueue * sizeof(sb->queue[0]));
         sb->ncarried = sb->nqueue;
         sb->nqueue = 0;
@@ -123,9 +259,19 @@ static json_object *take(void *arg)
 static void refused(struct setattr_behind *sb, const struct behind_item *it,
                     int rc)
 {
-    log_warn("setattr of inode %llu, already answered, failed at the "
-             "master: %s",
-             (unsigned long long)it->ino, strerror(-rc));
+    if (it->create) {
+        log_warn("create of '%s' (inode %llu in directory %llu), already "
+                 "answered, failed at the master: %s; its writer gets EIO",
+                 it->name, (unsigned long long)it->ino,
+                 (unsigned long long)it->parent, strerror(-rc));
+        remember_refused(sb, it->ino);
+        dir_cache_forget(sb->dirs, it->parent);
+        attr_cache_drop(sb->attrs, it->parent);
+    } else {
+        log_warn("setattr of inode %llu, already answered, failed at the "
+                 "master: %s",
+                 (unsigned long long)it->ino, strerror(-rc));
+    }
     attr_cache_drop(sb->attrs, it->ino);
 }
 
@@ -137,16 +283,16 @@ static void resend(struct setattr_behind *sb)
     int rc;
 
     for (size_t i = 0; i < sb->ncarried; i++)
-        json_object_array_add(ops, master_setattr_op(sb->carried[i].ino,
-                                                     &sb->carried[i].set));
+        json_object_array_add(ops, item_op(&sb->carried[i]));
     rc = master_batch(sb->own, ops, &results);
     for (size_t i = 0; i < sb->ncarried; i++) {
         const struct behind_item *it = &sb->carried[i];
+        /* (a master without batches reserves no numbers: no creates) */
         int one = rc == 0 ? master_batch_errno(
                                 json_object_array_get_idx(results, i))
-                  : rc == -ENOSYS ? master_setattr(sb->own, it->ino, &it->set,
-                                                   NULL)
-                                  : rc;
+                  : rc == -ENOSYS && !it->create
+                      ? master_setattr(sb->own, it->ino, &it->set, NULL)
+                      : rc;
         if (one < 0) refused(sb, it, one);
     }
     if (rc == 0) json_object_put(results);
@@ -227,18 +373,32 @@ static bool wait_tick(struct setattr_behind *sb, int *idle)
     return !stopping;
 }
 
+/* Whether the queue has waited the delay.  A younger one is left to the
+ * next call or tick: a create queued at open() should ride with the
+ * commit at close(), and a tick that happened to fall between the two
+ * would cost the round trip saved. */
+static bool queue_due(struct setattr_behind *sb)
+{
+    pthread_mutex_lock(&sb->lock);
+    bool due = sb->nqueue > 0 &&
+               now_ms() - sb->first_queued_ms >= sb->delay_ms;
+    pthread_mutex_unlock(&sb->lock);
+    return due;
+}
+
 static void *behind_thread(void *arg)
 {
     struct setattr_behind *sb = arg;
     int idle = BEHIND_IDLE_TICKS; /* asleep until the first change */
 
     while (wait_tick(sb, &idle))
-        setattr_behind_flush(sb);
+        if (queue_due(sb)) setattr_behind_flush(sb);
     return NULL;
 }
 
 struct setattr_behind *setattr_behind_new(struct master_client *own,
                                           struct attr_cache *attrs,
+                                          struct dir_cache *dirs,
                                           long delay_ms)
 {
     struct setattr_behind *sb = calloc(1, sizeof(*sb));
@@ -246,6 +406,7 @@ struct setattr_behind *setattr_behind_new(struct master_client *own,
     if (!sb) return NULL;
     sb->own = own;
     sb->attrs = attrs;
+    sb->dirs = dirs;
     sb->delay_ms = delay_ms;
     pthread_mutex_init(&sb->lock, NULL);
     pthread_cond_init(&sb->changed, NULL);
@@ -267,6 +428,9 @@ void setattr_behind_free(struct setattr_behind *sb)
     pthread_mutex_unlock(&sb->lock);
     pthread_join(sb->thread, NULL);
     setattr_behind_flush(sb); /* what came after the thread's last look */
+    if (sb->pool.next < sb->pool.end) /* unused numbers: give them back */
+        master_release(sb->own, sb->pool.first);
+    free(sb->refused);
     pthread_cond_destroy(&sb->changed);
     pthread_mutex_destroy(&sb->lock);
     free(sb);

@@ -64,9 +64,24 @@ int meta_lookup(struct meta *m, uint64_t parent, const char *name,
 int meta_getattr(struct meta *m, uint64_t ino, struct dfs_attr *out);
 int meta_setattr(struct meta *m, uint64_t ino, const struct dfs_setattr *s,
                  struct dfs_attr *out);
-/* mode carries the type (S_IFREG if none; not a directory or symlink). */
-int meta_mknod(struct meta *m, uint64_t parent, const char *name, uint32_t mode,
-               uint32_t uid, uint32_t gid, uint64_t rdev, struct dfs_attr *out);
+/* What a new name and its inode are made of.  ino 0: the next free
+ * number; else one from a range meta_ino_reserve handed out and not used
+ * yet (-EINVAL otherwise), and a create that finds the name already made
+ * with that very number succeeds again (a client resending it).  time_ns
+ * 0: now; else the inode's atime, mtime and ctime. */
+struct meta_new_inode {
+    const char *name;
+    uint32_t mode, uid, gid;
+    uint64_t rdev;
+    const char *target; /* symlinks */
+    uint64_t ino;
+    int64_t time_ns;
+};
+
+/* n->mode carries the type (S_IFREG if none; not a directory or
+ * symlink); n->target is ignored. */
+int meta_mknod(struct meta *m, uint64_t parent, const struct meta_new_inode *n,
+               struct dfs_attr *out);
 int meta_mkdir(struct meta *m, uint64_t parent, const char *name, uint32_t mode,
                uint32_t uid, uint32_t gid, struct dfs_attr *out);
 int meta_symlink(struct meta *m, uint64_t parent, const char *name,
@@ -85,6 +100,24 @@ int meta_rename(struct meta *m, uint64_t parent, const char *name,
  * *ents malloc'd (free()); *eof when no entry follows. */
 int meta_readdir(struct meta *m, uint64_t ino, uint64_t cookie, uint32_t limit,
                  struct dfs_dirent **ents, size_t *n, bool *eof);
+
+/* ---- inode numbers handed out ahead (ino_ranges.c) ---- */
+
+/* Most numbers one reservation may take. */
+#define META_INO_RESERVE_MAX 65536
+
+/* Take count (1..META_INO_RESERVE_MAX) inode numbers no inode has had or
+ * will be given by this master, for a client to create files with
+ * (meta_new_inode.ino) without asking first; *first is the lowest.  The
+ * range is durable like any change: a restarted master honours it. */
+int meta_ino_reserve(struct meta *m, uint32_t count, uint64_t *first);
+/* The client is done with the range starting at first: its unused
+ * numbers are never given out.  0 also when there is no such range. */
+int meta_ino_release(struct meta *m, uint64_t first);
+/* Inside a transaction: use reserved number ino, and every lower unused
+ * one of its range with it (numbers are used in increasing order).
+ * -EINVAL when ino is in no range or was used already. */
+int meta_ino_take(struct meta *m, uint64_t ino);
 
 /* ---- chunk map (chunk_map.c) ---- */
 

@@ -87,10 +87,14 @@ static const char *const schema_sql =
     " chunk_count INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,"
     " declared_dead INTEGER NOT NULL DEFAULT 0);";
 
-/* Nodes being emptied (dfs drain): they take no new chunk, and their
- * copies do not count towards the replication factor. */
-static const char schema_draining_sql[] =
-    "CREATE TABLE IF NOT EXISTS draining(node_id TEXT PRIMARY KEY);";
+/* Tables added after schema version 1 was fixed (older masters ignore
+ * them).  draining: nodes being emptied (dfs drain): they take no new
+ * chunk, and their copies do not count towards the replication factor.
+ * ino_ranges: inode numbers reserved by clients (ino_ranges.c). */
+static const char schema_added_sql[] =
+    "CREATE TABLE IF NOT EXISTS draining(node_id TEXT PRIMARY KEY);"
+    "CREATE TABLE IF NOT EXISTS ino_ranges(first INTEGER PRIMARY KEY,"
+    " next INTEGER NOT NULL, last INTEGER NOT NULL);";
 
 static int64_t realtime_ms(void *arg)
 {
@@ -338,7 +342,7 @@ static int get_meta_value(struct meta *m, const char *key, int64_t *v)
 static int format_db(struct meta *m, const struct meta_format *fmt)
 {
     int rc = exec_script(m, schema_sql);
-    if (rc == 0) rc = exec_script(m, schema_draining_sql);
+    if (rc == 0) rc = exec_script(m, schema_added_sql);
     if (rc == 0) rc = put_meta_value(m, "schema_version", META_SCHEMA_VERSION);
     if (rc == 0) rc = put_meta_value(m, "chunk_size", fmt->chunk_size);
     if (rc == 0) rc = put_meta_value(m, "replication", fmt->replication);
@@ -400,8 +404,8 @@ static int format_or_load(struct meta *m, const struct meta_format *fmt,
     }
     m->chunk_size = (uint32_t)cs;
     m->replication = (uint32_t)repl;
-    /* Added after version 1 was fixed; older masters ignore it. */
-    rc = exec_script(m, schema_draining_sql);
+    /* Tables added after version 1 was fixed (schema_added_sql). */
+    rc = exec_script(m, schema_added_sql);
     if (rc < 0)
         set_err(err, errlen, rc, "%s: %s", m->path, sqlite3_errmsg(m->db));
     return meta_tx_end(m, rc);

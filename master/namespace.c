@@ -84,24 +84,27 @@ static int dentry_del(struct meta *m, int64_t id)
     return meta_exec(m, st);
 }
 
-static int inode_add(struct meta *m, uint32_t mode, uint32_t uid, uint32_t gid,
-                     uint64_t rdev, const char *target, uint64_t *ino)
+/* A new inode row: the next number, or n->ino (reserved by the client)
+ * when set; times are now, or n->time_ns when set. */
+static int inode_add(struct meta *m, const struct meta_new_inode *n,
+                     uint64_t *ino)
 {
-    int64_t now = meta_now_ns();
+    int64_t now = n->time_ns ? n->time_ns : meta_now_ns();
     sqlite3_stmt *st = meta_stmt(
-        m,
-        "INSERT INTO inodes(mode, uid, gid, nlink, size, rdev, atime_ns,"
-        " mtime_ns, ctime_ns, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    sqlite3_bind_int64(st, 1, mode);
-    sqlite3_bind_int64(st, 2, uid);
-    sqlite3_bind_int64(st, 3, gid);
-    sqlite3_bind_int64(st, 4, S_ISDIR(mode) ? 2 : 1);
-    sqlite3_bind_int64(st, 5, target ? (int64_t)strlen(target) : 0);
-    sqlite3_bind_int64(st, 6, (int64_t)rdev);
-    sqlite3_bind_int64(st, 7, now);
+        m, "INSERT INTO inodes(ino, mode, uid, gid, nlink, size, rdev,"
+           " atime_ns, mtime_ns, ctime_ns, target)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (n->ino) sqlite3_bind_int64(st, 1, (int64_t)n->ino);
+    sqlite3_bind_int64(st, 2, n->mode);
+    sqlite3_bind_int64(st, 3, n->uid);
+    sqlite3_bind_int64(st, 4, n->gid);
+    sqlite3_bind_int64(st, 5, S_ISDIR(n->mode) ? 2 : 1);
+    sqlite3_bind_int64(st, 6, n->target ? (int64_t)strlen(n->target) : 0);
+    sqlite3_bind_int64(st, 7, (int64_t)n->rdev);
     sqlite3_bind_int64(st, 8, now);
     sqlite3_bind_int64(st, 9, now);
-    if (target) sqlite3_bind_text(st, 10, target, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, now);
+    if (n->target) sqlite3_bind_text(st, 11, n->target, -1, SQLITE_STATIC);
     int rc = meta_exec(m, st);
     if (rc == 0) *ino = (uint64_t)sqlite3_last_insert_rowid(m->db);
     return rc;
@@ -109,9 +112,9 @@ static int inode_add(struct meta *m, uint32_t mode, uint32_t uid, uint32_t gid,
 
 /* A directory's entries changed: mtime = ctime = now, nlink += delta
  * (a subdirectory's ".." counts as a link to its parent). */
-static int dir_changed(struct meta *m, uint64_t dir, int delta)
+static int dir_changed_at(struct meta *m, uint64_t dir, int delta,
+                          int64_t now)
 {
-    int64_t now = meta_now_ns();
     sqlite3_stmt *st = meta_stmt(
         m, "UPDATE inodes SET nlink = nlink + ?, mtime_ns = ?, ctime_ns = ?"
            " WHERE ino = ?");
@@ -120,6 +123,11 @@ static int dir_changed(struct meta *m, uint64_t dir, int delta)
     sqlite3_bind_int64(st, 3, now);
     sqlite3_bind_int64(st, 4, (int64_t)dir);
     return meta_exec(m, st);
+}
+
+static int dir_changed(struct meta *m, uint64_t dir, int delta)
+{
+    return dir_changed_at(m, dir, delta, meta_now_ns());
 }
 
 static int inode_touch_ctime(struct meta *m, uint64_t ino, int nlink_delta)
@@ -189,50 +197,69 @@ static int not_ancestor(struct meta *m, uint64_t dir, uint64_t of)
 
 /* ---- creating names ---- */
 
-static int create_locked(struct meta *m, uint64_t parent, const char *name,
-                         uint32_t mode, uint32_t uid, uint32_t gid,
-                         uint64_t rdev, const char *target,
-                         struct dfs_attr *out)
+/* A create of a reserved number that already happened (the client sent
+ * it again, not knowing the first one landed) succeeds again. */
+static int create_done_before(struct meta *m, uint64_t parent,
+                              const struct meta_new_inode *n,
+                              struct dfs_attr *out)
+{
+    struct dentry d;
+    if (!n->ino || dentry_find(m, parent, n->name, &d) < 0 || d.ino != n->ino)
+        return -EEXIST;
+    return meta_inode_get(m, d.ino, out);
+}
+
+static int create_locked(struct meta *m, uint64_t parent,
+                         const struct meta_new_inode *n, struct dfs_attr *out)
 {
     struct dfs_attr pa;
     uint64_t ino = 0;
     int rc = dir_get(m, parent, &pa);
-    if (rc == 0) rc = name_free(m, parent, name);
-    if (rc == 0) rc = inode_add(m, mode, uid, gid, rdev, target, &ino);
-    if (rc == 0) rc = dentry_add(m, parent, name, ino);
-    if (rc == 0) rc = dir_changed(m, parent, S_ISDIR(mode) ? 1 : 0);
+    if (rc == 0) rc = name_free(m, parent, n->name);
+    if (rc == -EEXIST) return create_done_before(m, parent, n, out);
+    if (rc == 0 && n->ino) rc = meta_ino_take(m, n->ino);
+    if (rc == 0) rc = inode_add(m, n, &ino);
+    if (rc == 0) rc = dentry_add(m, parent, n->name, ino);
+    /* A client that chose the times saw the directory change then. */
+    if (rc == 0)
+        rc = dir_changed_at(m, parent, S_ISDIR(n->mode) ? 1 : 0,
+                            n->time_ns ? n->time_ns : meta_now_ns());
     if (rc == 0) rc = meta_inode_get(m, ino, out);
     return rc;
 }
 
-static int create(struct meta *m, uint64_t parent, const char *name,
-                  uint32_t mode, uint32_t uid, uint32_t gid, uint64_t rdev,
-                  const char *target, struct dfs_attr *out)
+static int create(struct meta *m, uint64_t parent,
+                  const struct meta_new_inode *n, struct dfs_attr *out)
 {
-    int rc = name_check(name);
+    int rc = name_check(n->name);
     if (rc == 0) rc = meta_tx_begin(m);
     if (rc < 0) return rc;
-    rc = create_locked(m, parent, name, mode, uid, gid, rdev, target, out);
+    rc = create_locked(m, parent, n, out);
     return meta_tx_end(m, rc);
 }
 
-int meta_mknod(struct meta *m, uint64_t parent, const char *name, uint32_t mode,
-               uint32_t uid, uint32_t gid, uint64_t rdev, struct dfs_attr *out)
+int meta_mknod(struct meta *m, uint64_t parent, const struct meta_new_inode *n,
+               struct dfs_attr *out)
 {
-    uint32_t type = mode & TYPE_BITS;
+    struct meta_new_inode node = *n;
+    uint32_t type = n->mode & TYPE_BITS;
     if (type == 0) type = S_IFREG; /* as mknod(2) */
     if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK &&
         type != S_IFCHR && type != S_IFBLK)
         return -EINVAL;
-    return create(m, parent, name, type | (mode & PERM_BITS), uid, gid, rdev,
-                  NULL, out);
+    node.mode = type | (n->mode & PERM_BITS);
+    node.target = NULL;
+    return create(m, parent, &node, out);
 }
 
 int meta_mkdir(struct meta *m, uint64_t parent, const char *name, uint32_t mode,
                uint32_t uid, uint32_t gid, struct dfs_attr *out)
 {
-    return create(m, parent, name, S_IFDIR | (mode & PERM_BITS), uid, gid, 0,
-                  NULL, out);
+    struct meta_new_inode n = {.name = name,
+                               .mode = S_IFDIR | (mode & PERM_BITS),
+                               .uid = uid,
+                               .gid = gid};
+    return create(m, parent, &n, out);
 }
 
 int meta_symlink(struct meta *m, uint64_t parent, const char *name,
@@ -242,7 +269,12 @@ int meta_symlink(struct meta *m, uint64_t parent, const char *name,
     size_t len = strnlen(target, DFS_SYMLINK_MAX + 1);
     if (len == 0) return -EINVAL;
     if (len > DFS_SYMLINK_MAX) return -ENAMETOOLONG;
-    return create(m, parent, name, S_IFLNK | 0777, uid, gid, 0, target, out);
+    struct meta_new_inode n = {.name = name,
+                               .mode = S_IFLNK | 0777,
+                               .uid = uid,
+                               .gid = gid,
+                               .target = target};
+    return create(m, parent, &n, out);
 }
 
 static int link_locked(struct meta *m, uint64_t ino, uint64_t newparent,

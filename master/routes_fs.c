@@ -120,21 +120,65 @@ static int decode_create(json_object *in, struct create_args *c, char *err,
     return 0;
 }
 
+/* Optional: a number the client reserved, and the times it chose. */
+static int decode_reserved(json_object *in, struct meta_new_inode *n,
+                           char *err, size_t errlen)
+{
+    uint64_t t = 0;
+    bool has_ino, has_time;
+    int rc = json_opt_u64(in, K_INO, &n->ino, &has_ino, err, errlen);
+    if (rc == 0) rc = json_opt_u64(in, K_TIME, &t, &has_time, err, errlen);
+    if (rc == 0 && (t > INT64_MAX || (has_ino && n->ino == 0))) {
+        snprintf(err, errlen, "'%s' or '%s' out of range", K_INO, K_TIME);
+        rc = -EINVAL;
+    }
+    n->time_ns = (int64_t)t;
+    return rc;
+}
+
 static int op_mknod(struct meta *m, json_object *in, json_object *out,
                     char *err, size_t errlen)
 {
     struct create_args c;
-    uint32_t mode;
-    uint64_t rdev = 0;
+    struct meta_new_inode n = {0};
     bool has_rdev;
     struct dfs_attr a;
     int rc = decode_create(in, &c, err, errlen);
-    if (rc == 0) rc = json_get_u32(in, K_MODE, &mode, err, errlen);
-    if (rc == 0) rc = json_opt_u64(in, K_RDEV, &rdev, &has_rdev, err, errlen);
+    if (rc == 0) rc = json_get_u32(in, K_MODE, &n.mode, err, errlen);
     if (rc == 0)
-        rc = meta_mknod(m, c.parent, c.name, mode, c.uid, c.gid, rdev, &a);
+        rc = json_opt_u64(in, K_RDEV, &n.rdev, &has_rdev, err, errlen);
+    if (rc == 0) rc = decode_reserved(in, &n, err, errlen);
+    n.name = c.name, n.uid = c.uid, n.gid = c.gid;
+    if (rc == 0) rc = meta_mknod(m, c.parent, &n, &a);
     if (rc == 0) add_attr(out, &a);
     return rc;
+}
+
+static int op_reserve(struct meta *m, json_object *in, json_object *out,
+                      char *err, size_t errlen)
+{
+    uint32_t count;
+    uint64_t first;
+    int rc = json_get_u32(in, K_COUNT, &count, err, errlen);
+    if (rc == 0 && (count == 0 || count > META_INO_RESERVE_MAX)) {
+        snprintf(err, errlen, "'%s' must be 1 to %d", K_COUNT,
+                 META_INO_RESERVE_MAX);
+        rc = -EINVAL;
+    }
+    if (rc == 0) rc = meta_ino_reserve(m, count, &first);
+    if (rc < 0) return rc;
+    json_add_u64(out, K_FIRST, first);
+    json_add_u64(out, K_COUNT, count);
+    return 0;
+}
+
+static int op_release(struct meta *m, json_object *in, json_object *out,
+                      char *err, size_t errlen)
+{
+    uint64_t first;
+    (void)out;
+    int rc = json_get_u64(in, K_FIRST, &first, err, errlen);
+    return rc < 0 ? rc : meta_ino_release(m, first);
 }
 
 static int op_mkdir(struct meta *m, json_object *in, json_object *out,
@@ -359,6 +403,7 @@ static const struct {
     {"readlink", op_readlink}, {"link", op_link},       {"unlink", op_unlink},
     {"rmdir", op_rmdir},       {"rename", op_rename},   {"readdir", op_readdir},
     {"chunks", op_chunks},     {"commit", op_commit},     {"batch", op_batch},
+    {"reserve", op_reserve},   {"release", op_release},
 };
 
 static fs_op_fn find_op(const char *name)

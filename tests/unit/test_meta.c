@@ -85,11 +85,19 @@ static uint64_t mkdir_ok(struct meta *m, uint64_t parent, const char *name)
     return a.ino;
 }
 
+/* meta_mknod of name with this mode, no reserved number. */
+static int mknod_mode(struct meta *m, uint64_t parent, const char *name,
+                      uint32_t mode, struct dfs_attr *a)
+{
+    struct meta_new_inode n = {
+        .name = name, .mode = mode, .uid = 1000, .gid = 1000};
+    return meta_mknod(m, parent, &n, a);
+}
+
 static uint64_t mkfile_ok(struct meta *m, uint64_t parent, const char *name)
 {
     struct dfs_attr a;
-    assert_int_equal(
-        meta_mknod(m, parent, name, S_IFREG | 0644, 1000, 1000, 0, &a), 0);
+    assert_int_equal(mknod_mode(m, parent, name, S_IFREG | 0644, &a), 0);
     assert_true(S_ISREG(a.mode));
     return a.ino;
 }
@@ -151,7 +159,7 @@ static void test_create_errors(void **state)
     char longname[300];
     uint64_t file = mkfile_ok(m, 1, "f");
     assert_int_equal(meta_lookup(m, 1, "missing", &a), -ENOENT);
-    assert_int_equal(meta_mknod(m, 1, "f", S_IFREG | 0644, 0, 0, 0, &a),
+    assert_int_equal(mknod_mode(m, 1, "f", S_IFREG | 0644, &a),
                      -EEXIST);
     assert_int_equal(meta_mkdir(m, 1, "f", 0755, 0, 0, &a), -EEXIST);
     assert_int_equal(meta_symlink(m, 1, "f", "x", 0, 0, &a), -EEXIST);
@@ -167,10 +175,10 @@ static void test_create_errors(void **state)
     assert_int_equal(meta_mkdir(m, file, "sub", 0755, 0, 0, &a), -ENOTDIR);
     assert_int_equal(meta_lookup(m, file, "sub", &a), -ENOTDIR);
     assert_int_equal(meta_mkdir(m, 9999, "sub", 0755, 0, 0, &a), -ENOENT);
-    assert_int_equal(meta_mknod(m, 1, "d", S_IFDIR | 0755, 0, 0, 0, &a),
+    assert_int_equal(mknod_mode(m, 1, "d", S_IFDIR | 0755, &a),
                      -EINVAL);
     /* mknod without a type makes a regular file, as mknod(2). */
-    assert_int_equal(meta_mknod(m, 1, "plain", 0600, 0, 0, 0, &a), 0);
+    assert_int_equal(mknod_mode(m, 1, "plain", 0600, &a), 0);
     assert_int_equal(a.mode, S_IFREG | 0600);
 }
 
@@ -662,6 +670,65 @@ static void test_node_drain(void **state)
     assert_int_equal(s.avail, (600000 + 100000) / 2);
 }
 
+/* A reserved number of `ino` for name, at time t. */
+static int mknod_reserved(struct meta *m, const char *name, uint64_t ino,
+                          int64_t t, struct dfs_attr *a)
+{
+    struct meta_new_inode n = {.name = name,
+                               .mode = S_IFREG | 0600,
+                               .uid = 7,
+                               .gid = 8,
+                               .ino = ino,
+                               .time_ns = t};
+    return meta_mknod(m, 1, &n, a);
+}
+
+static void test_ino_reserve(void **state)
+{
+    struct fixture *f = *state;
+    struct dfs_attr a;
+    uint64_t first, second, own;
+
+    assert_int_equal(meta_ino_reserve(f->m, 0, &first), -EINVAL);
+    assert_int_equal(meta_ino_reserve(f->m, META_INO_RESERVE_MAX + 1, &first),
+                     -EINVAL);
+    assert_int_equal(meta_ino_reserve(f->m, 4, &first), 0);
+    assert_true(first > 1);
+    /* The master's own creates never take a reserved number. */
+    own = mkfile_ok(f->m, 1, "own");
+    assert_true(own > first + 3);
+    /* Used with the client's times; a lower unused number goes with it. */
+    assert_int_equal(mknod_reserved(f->m, "a", first + 1, 123456789, &a), 0);
+    assert_int_equal(a.ino, first + 1);
+    assert_int_equal(a.mtime_ns, 123456789);
+    assert_int_equal(a.ctime_ns, 123456789);
+    assert_int_equal(a.uid, 7);
+    assert_int_equal(mknod_reserved(f->m, "b", first, 0, &a), -EINVAL);
+    assert_int_equal(meta_lookup(f->m, 1, "b", &a), -ENOENT);
+    /* Sent again (the reply was lost): the same answer. */
+    assert_int_equal(mknod_reserved(f->m, "a", first + 1, 123456789, &a), 0);
+    assert_int_equal(a.ino, first + 1);
+    /* The same number under another name, or a name someone else has. */
+    assert_int_equal(mknod_reserved(f->m, "c", first + 1, 0, &a), -EINVAL);
+    assert_int_equal(mknod_reserved(f->m, "own", first + 2, 0, &a), -EEXIST);
+    /* Numbers never reserved, or past the range's end. */
+    assert_int_equal(mknod_reserved(f->m, "d", own, 0, &a), -EINVAL);
+    assert_int_equal(mknod_reserved(f->m, "d", first + 4, 0, &a), -EINVAL);
+    assert_int_equal(mknod_reserved(f->m, "d", 1, 0, &a), -EINVAL);
+    /* Ranges survive a restart; a released one takes no more creates. */
+    assert_int_equal(meta_ino_reserve(f->m, 2, &second), 0);
+    assert_true(second > own);
+    meta_close(f->m);
+    assert_int_equal(open_meta(f, CS), 0);
+    assert_int_equal(mknod_reserved(f->m, "e", first + 2, 0, &a), 0);
+    assert_int_equal(meta_ino_release(f->m, second), 0);
+    assert_int_equal(mknod_reserved(f->m, "f", second, 0, &a), -EINVAL);
+    /* The last number of a range ends it. */
+    assert_int_equal(mknod_reserved(f->m, "g", first + 3, 0, &a), 0);
+    assert_int_equal(mknod_reserved(f->m, "h", first + 3, 0, &a), -EINVAL);
+    assert_true(mkfile_ok(f->m, 1, "own2") > second + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -681,6 +748,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_node_liveness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_node_drain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ino_reserve, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

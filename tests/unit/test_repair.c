@@ -54,7 +54,8 @@ static int world_up(void **state)
     w->now_ms = 1000000;
     meta_set_clock(w->m, world_clock, w);
     meta_set_dead_after_ms(w->m, DEAD_MS);
-    if (meta_mknod(w->m, 1, "f", S_IFREG | 0644, 0, 0, 0, &a) < 0) return -1;
+    struct meta_new_inode file = {.name = "f", .mode = S_IFREG | 0644};
+    if (meta_mknod(w->m, 1, &file, &a) < 0) return -1;
     w->ino = a.ino;
     w->r = repair_new(w->m);
     *state = w;
