@@ -5,6 +5,7 @@
  * meta_* call (there is no separate decode step to fuzz alone), so this
  * harness drives the real handlers (routes_fs, routes_node_heartbeat,
  * routes_node_report, routes_cluster_drain) against a real SQLite store
+ * (inode reservations included: ino_ranges.c)
  * on tmpfs.  The HTTP layer is replaced by the small stubs below.  The
  * store is recreated every FUZZ_RESET inputs so it does not grow without
  * bound.
