@@ -10,9 +10,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -95,6 +97,27 @@ static int chunk_layout_migrate_dir(DIR *d, unsigned long *moved)
     return rc;
 }
 
+/* Ask ext4's directory allocator (Orlov) to treat chunks_dir as the top
+ * of a hierarchy (chattr +T): it then spreads the 256 directories made
+ * under it over the disk's block groups instead of packing them next to
+ * their parent, and each chunk's inode lands near its directory.  What
+ * this buys: on ext4 without a journal, making an inode scans its group
+ * for inodes freed in the last minutes (recently_deleted), and a group
+ * where thousands of files were just removed costs ~100 us per create
+ * (measured here: 125-161 us against 45 us per create of a 4 KiB file).
+ * A hint only: other file systems refuse it, which changes nothing. */
+static void chunk_layout_spread(const char *chunks_dir)
+{
+    int fd = open(chunks_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), flags;
+
+    if (fd < 0) return;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
+        flags |= FS_TOPDIR_FL;
+        (void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+    }
+    close(fd);
+}
+
 int chunk_layout_prepare(const char *chunks_dir, char *err, size_t errlen)
 {
     char dir[PATH_MAX], id[3];
@@ -102,6 +125,7 @@ int chunk_layout_prepare(const char *chunks_dir, char *err, size_t errlen)
     bool made = false;
     int rc = 0;
 
+    chunk_layout_spread(chunks_dir);
     for (int i = 0; i < 256 && rc == 0; i++) {
         DIR *d;
         snprintf(id, sizeof(id), "%02x", i);

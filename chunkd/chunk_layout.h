@@ -11,6 +11,10 @@
  *
  * Stores written before this layout kept chunks/ab/cd/<id>;
  * chunk_layout_prepare moves such chunks up one level, once.
+ *
+ * chunks/ is flagged as the top of a hierarchy for ext4 (chattr +T), so
+ * the 256 directories, and the inodes of the chunks made in them, are
+ * spread over the disk's block groups (chunk_layout.c says why).
  */
 #ifndef DFS_CHUNKD_CHUNK_LAYOUT_H
 #define DFS_CHUNKD_CHUNK_LAYOUT_H

@@ -1,7 +1,7 @@
 /*
  * chunk_store.c - a chunk server's chunks on local disk.
  *
- * Writes go to an unnamed file (O_TMPFILE in tmp/) while the bytes are
+ * Writes go to an unnamed file (O_TMPFILE in chunks/ab/) while the bytes are
  * hashed; only when the hash equals the id is it given its name in
  * chunks/ab/ with linkat(2).  A link never replaces, so two concurrent
  * puts of one chunk settle on exactly one file and the chunk
@@ -417,9 +417,14 @@ int chunk_store_delete(struct chunk_store *s, const char *id)
  * else a unique name in tmp/. */
 static int chunk_store_open_tmp(struct chunk_put *p)
 {
+    char dir[PATH_MAX];
+
+    /* In the directory it will be linked into: ext4 puts a file's inode
+     * near its directory's, and the 256 directories are spread over the
+     * disk (chunk_layout_prepare), so are the inodes. */
+    chunk_layout_dir(p->store->chunks_dir, p->id, dir);
     p->tmp[0] = '\0';
-    p->fd = open(p->store->tmp_dir, O_TMPFILE | O_WRONLY | O_CLOEXEC,
-                 CHUNK_STORE_FILE_MODE);
+    p->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, CHUNK_STORE_FILE_MODE);
     if (p->fd >= 0) return 0;
     if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
         return -errno;

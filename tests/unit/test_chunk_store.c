@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -118,6 +120,39 @@ static void put_ok(struct chunk_store *s, const void *data, size_t len,
     chunk_id_compute(data, len, id);
     assert_int_equal(chunk_store_put(s, id, data, len, false, &created), 0);
     assert_int_equal(created, expect_created);
+}
+
+/* chunks/ is marked the top of a hierarchy for ext4's allocator
+ * (chunk_layout_spread), and a new chunk's inode is made in its own
+ * directory: on ext4 it then sits in that directory's block group. */
+static void test_chunks_spread(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX], id[CHUNK_ID_STRLEN], *data = make_bytes(7, 4096);
+    struct stat chunk, dir;
+    int fd, flags;
+
+    snprintf(path, sizeof(path), "%s/chunks", f->dir);
+    fd = open(path, O_RDONLY | O_DIRECTORY);
+    assert_true(fd >= 0);
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) { /* not ext4: no flags */
+        close(fd);
+        free(data);
+        skip();
+    }
+    close(fd);
+    assert_true(flags & FS_TOPDIR_FL);
+    put_ok(f->store, data, 4096, id, true);
+    snprintf(path, sizeof(path), "%s/chunks/%.2s/%s", f->dir, id, id);
+    assert_int_equal(stat(path, &chunk), 0);
+    snprintf(path, sizeof(path), "%s/chunks/%.2s", f->dir, id);
+    assert_int_equal(stat(path, &dir), 0);
+    /* Same flex group (16 groups of 8192 inodes by default): ext4 takes
+     * a file's inode from its directory's when it can.  Directories the
+     * flag spreads are millions of inodes apart on a large disk. */
+    long gap = (long)chunk.st_ino - (long)dir.st_ino;
+    assert_true(gap > -(1L << 18) && gap < (1L << 18));
+    free(data);
 }
 
 static void test_put_read_back(void **state)
@@ -529,6 +564,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_put_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chunks_spread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streamed_put_in_pieces, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_wrong_hash_refused, setup,
