@@ -210,10 +210,14 @@ bool setattr_behind_refused(struct setattr_behind *sb, uint64_t ino)
 
 /* Remember that the create of ino failed, for the file's flush to
  * report.  If memory runs out the flush still fails: its commit finds no
- * such inode (and logs it). */
-static void remember_refused(struct setattr_behind *sb, uint64_t ino)
+ * such inode (and logs it).  EINVAL says the master does not know the
+ * range (a new database behind the same address): reserve a new one
+ * rather than have every create from the old one refused. */
+static void remember_refused(struct setattr_behind *sb, uint64_t ino, int rc)
 {
     pthread_mutex_lock(&sb->lock);
+    if (rc == -EINVAL && ino >= sb->pool.first && ino < sb->pool.end)
+        sb->pool.next = sb->pool.end;
     if (sb->nrefused == sb->cap_refused) {
         size_t cap = sb->cap_refused ? sb->cap_refused * 2 : 16;
         uint64_t *p = realloc(sb->refused, cap * sizeof(*p));
@@ -264,7 +268,7 @@ static void refused(struct setattr_behind *sb, const struct behind_item *it,
                  "answered, failed at the master: %s; its writer gets EIO",
                  it->name, (unsigned long long)it->ino,
                  (unsigned long long)it->parent, strerror(-rc));
-        remember_refused(sb, it->ino);
+        remember_refused(sb, it->ino, rc);
         dir_cache_forget(sb->dirs, it->parent);
         attr_cache_drop(sb->attrs, it->parent);
     } else {

@@ -9,8 +9,10 @@
 # bytes the first mount gave; that an empty file waits for the next call
 # and fsync sends it; that O_EXCL still asks the master; that a create
 # the master refuses (another client made the name) fails the writer's
-# close with EIO and harms the other file; that reserved numbers survive
-# a kill -9 of the master; and that -o create_behind=false asks first.
+# close with EIO and leaves the other client's file alone; that reserved
+# numbers survive a kill -9 of the master; that a range the master gave
+# up costs one create and the next reserves anew; and that
+# -o create_behind=false asks first.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
@@ -18,6 +20,23 @@
 # would, with errors reported).
 py() {
     python3 -c "$@"
+}
+
+# release_range FIRST: a signed POST /v1/fs/release, as a client may send;
+# prints the status line.
+release_range() {
+    python3 - "$ROOT/tests/integration" "$(cat "$DIR/master.addr")" \
+        "$DIR/secret" "$1" <<'EOF'
+import json, socket, sys
+sys.path.insert(0, sys.argv[1])
+import hostile
+host, _, port = sys.argv[2].rpartition(":")
+signer = hostile.Signer(open(sys.argv[3]).read())
+body = json.dumps({"first": int(sys.argv[4])}).encode()
+s = socket.create_connection((host, int(port)))
+s.sendall(hostile.signed(signer, "POST", "/v1/fs/release", body))
+print(s.recv(200).split(b"\r\n")[0].decode())
+EOF
 }
 
 it_begin
@@ -97,7 +116,25 @@ assert_eq "next number of the same range" "$((before + 2))" \
     "$(stat -c %i "$MNT2/d/after")"
 assert_eq "bytes" "after" "$(cat "$MNT2/d/after")"
 
-step "(8) -o create_behind=false: mount 2 asks the master at open"
+step "(8) a range the master gave up: one create fails, the next reserves"
+assert_eq "release" "HTTP/1.1 200 OK" "$(release_range "$(stat -c %i "$MNT/d/a")")"
+py '
+import sys
+f = open(sys.argv[1], "w")
+f.write("lost\n")
+try:
+    f.close()
+    print("close ok")
+except OSError as e:
+    print("close failed: %s" % e.strerror)' "$MNT/d/lost" >"$DIR/out"
+assert_eq "close" "close failed: Input/output error" "$(cat "$DIR/out")"
+mkdir "$MNT/d8" # known whole (d no longer is: the refusal dropped it)
+echo new >"$MNT/d8/new"
+assert_eq "a file from a new range" "new" "$(cat "$MNT2/d8/new")"
+[[ $(stat -c %i "$MNT2/d8/new") -gt $((before + 2)) ]] ||
+    fail "the new file's number is not from a new range"
+
+step "(9) -o create_behind=false: mount 2 asks the master at open"
 # (mount 1 would not see it: it knows the root whole for 30 s)
 mkdir "$MNT2/e"
 : >"$MNT2/e/plain"
