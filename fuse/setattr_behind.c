@@ -155,6 +155,12 @@ static int pool_take(struct setattr_behind *sb, uint64_t *ino)
     }
     if (now_ms() < p->retry_at_ms) return -EAGAIN;
     int rc = master_reserve(sb->own, BEHIND_POOL_RESERVE, &first, &got);
+    if (rc == -ENOENT) { /* a master older than reservations: for good */
+        log_info("the master reserves no inode numbers: files are created "
+                 "through it");
+        p->retry_at_ms = INT64_MAX;
+        return -EAGAIN;
+    }
     if (rc < 0) {
         log_warn("cannot reserve inode numbers (%s): files are created "
                  "through the master for %d s",
