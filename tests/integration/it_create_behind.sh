@@ -22,6 +22,20 @@ py() {
     python3 -c "$@"
 }
 
+# write_file PATH: open(PATH, "w"), write, close, as a careful program
+# does; prints whether close() succeeded.
+write_file() {
+    py '
+import sys
+f = open(sys.argv[1], "w")
+f.write("mine\n")
+try:
+    f.close()
+    print("close ok")
+except OSError as e:
+    print("close failed: %s" % e.strerror)' "$1"
+}
+
 # release_range FIRST: a signed POST /v1/fs/release, as a client may send;
 # prints the status line.
 release_range() {
@@ -93,16 +107,7 @@ assert_eq "visible through mount 2 while open" "True" "$(cat "$DIR/out")"
 step "(6) a name another client made meanwhile: the writer's close fails"
 mkdir "$MNT/c" # mount 1 knows c whole (and empty) for 30 s
 echo theirs >"$MNT2/c/x"
-py '
-import sys
-f = open(sys.argv[1], "w")
-f.write("mine\n")
-try:
-    f.close()
-    print("close ok")
-except OSError as e:
-    print("close failed: %s" % e.strerror)' "$MNT/c/x" >"$DIR/out"
-assert_eq "close" "close failed: Input/output error" "$(cat "$DIR/out")"
+assert_eq "close" "close failed: Input/output error" "$(write_file "$MNT/c/x")"
 assert_eq "the other client's file" "theirs" "$(cat "$MNT2/c/x")"
 grep -q "create of 'x'.*failed at the master: File exists" "$DIR/mount.log" ||
     fail "the refused create is not in mount.log"
@@ -118,16 +123,8 @@ assert_eq "bytes" "after" "$(cat "$MNT2/d/after")"
 
 step "(8) a range the master gave up: one create fails, the next reserves"
 assert_eq "release" "HTTP/1.1 200 OK" "$(release_range "$(stat -c %i "$MNT/d/a")")"
-py '
-import sys
-f = open(sys.argv[1], "w")
-f.write("lost\n")
-try:
-    f.close()
-    print("close ok")
-except OSError as e:
-    print("close failed: %s" % e.strerror)' "$MNT/d/lost" >"$DIR/out"
-assert_eq "close" "close failed: Input/output error" "$(cat "$DIR/out")"
+assert_eq "close" "close failed: Input/output error" \
+    "$(write_file "$MNT/d/lost")"
 mkdir "$MNT/d8" # known whole (d no longer is: the refusal dropped it)
 echo new >"$MNT/d8/new"
 assert_eq "a file from a new range" "new" "$(cat "$MNT2/d8/new")"
