@@ -396,19 +396,50 @@ int chunk_store_stat(struct chunk_store *s, const char *id, uint64_t *size)
     return 0;
 }
 
-int chunk_store_delete(struct chunk_store *s, const char *id)
+static int64_t timespec_ms(const struct timespec *t)
+{
+    return (int64_t)t->tv_sec * 1000 + t->tv_nsec / 1000000;
+}
+
+/* Unlink chunk id unless min_age_ms > 0 and its file changed (was stored,
+ * or put again: chunk_store_commit_existing) less than that long ago.
+ * Under the lock, so a put of the chunk cannot slip between the look and
+ * the unlink. */
+static int chunk_store_remove(struct chunk_store *s, const char *id,
+                              int64_t min_age_ms)
 {
     char path[PATH_MAX], dir[PATH_MAX];
+    struct timespec now;
+    struct stat st;
+    int rc = 0;
 
     if (!chunk_id_valid(id)) return -EINVAL;
     chunk_store_path(s, id, path);
-    if (unlink(path) < 0) return -errno;
     pthread_mutex_lock(&s->lock);
-    s->count--;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (min_age_ms > 0 && stat(path, &st) == 0 &&
+        timespec_ms(&now) - timespec_ms(&st.st_mtim) < min_age_ms)
+        rc = -EBUSY;
+    else if (unlink(path) < 0)
+        rc = -errno;
+    else
+        s->count--;
     pthread_mutex_unlock(&s->lock);
+    if (rc < 0) return rc;
     /* the master forgets the replica once we answer: make it stick */
     chunk_layout_dir(s->chunks_dir, id, dir);
     return fs_fsync_dir(dir);
+}
+
+int chunk_store_delete(struct chunk_store *s, const char *id)
+{
+    return chunk_store_remove(s, id, 0);
+}
+
+int chunk_store_delete_unused(struct chunk_store *s, const char *id,
+                              int64_t min_age_ms)
+{
+    return chunk_store_remove(s, id, min_age_ms);
 }
 
 /* ---- writing ---- */
@@ -500,12 +531,19 @@ static int chunk_store_link_noreplace(const char *tmp, const char *path)
 static int chunk_store_commit_existing(struct chunk_put *p, bool sync,
                                        bool *created)
 {
-    uint64_t size;
+    char path[PATH_MAX];
+    int rc;
 
     *created = false;
-    /* a DELETE between begin and commit would leave us claiming a chunk
-     * we never wrote: make the client retry instead */
-    if (chunk_store_stat(p->store, p->id, &size) < 0) return -EAGAIN;
+    /* A writer is about to refer to this chunk: its mtime says so to
+     * chunk_store_delete_unused, under the same lock.  A DELETE between
+     * begin and commit would leave us claiming a chunk we never wrote:
+     * make the client retry instead. */
+    chunk_store_path(p->store, p->id, path);
+    pthread_mutex_lock(&p->store->lock);
+    rc = utimensat(AT_FDCWD, path, NULL, 0) == 0 ? 0 : -EAGAIN;
+    pthread_mutex_unlock(&p->store->lock);
+    if (rc < 0) return rc;
     return sync ? chunk_store_sync_one(p->store, p->id) : 0;
 }
 

@@ -74,6 +74,12 @@ int chunk_store_read_check(int fd, char out[CHUNK_CHECK_STRLEN]);
 int chunk_store_stat(struct chunk_store *s, const char *id, uint64_t *size);
 /* Remove a chunk (durably).  -ENOENT if absent. */
 int chunk_store_delete(struct chunk_store *s, const char *id);
+/* Remove a chunk no file refers to (garbage), unless it was stored or put
+ * again in the last min_age_ms: a put of a chunk already here marks it
+ * (its file's mtime), because the writer is about to refer to it.
+ * -EBUSY when it is that young, -ENOENT if absent. */
+int chunk_store_delete_unused(struct chunk_store *s, const char *id,
+                              int64_t min_age_ms);
 
 /* fsync now the listed chunks that are present (absent ones are skipped)
  * with their directories.  -EINVAL if any id is invalid (nothing done). */

@@ -27,6 +27,7 @@ struct copier_list {
 struct copy_order {
     char id[CHUNK_ID_STRLEN];
     char from[ADDR_TEXT_MAX]; /* "" for a deletion */
+    int64_t min_age_ms;       /* a deletion of garbage: spare younger */
 };
 
 struct copier {
@@ -65,14 +66,22 @@ static int copy_one(struct copier *cp, const struct copy_order *o)
     return rc;
 }
 
-/* Delete the local copy of a chunk the master no longer counts. */
+/* Delete the local copy of a chunk the master no longer counts: a
+ * surplus copy, or garbage (min_age_ms > 0). */
 static void delete_one(struct copier *cp, const struct copy_order *o)
 {
-    int rc = chunk_store_delete(cp->store, o->id);
-    if (rc < 0 && rc != -ENOENT)
-        log_warn("cannot delete surplus chunk %.12s: %s", o->id, strerror(-rc));
+    const char *what = o->min_age_ms > 0 ? "unused" : "surplus";
+    int rc = o->min_age_ms > 0
+                 ? chunk_store_delete_unused(cp->store, o->id, o->min_age_ms)
+                 : chunk_store_delete(cp->store, o->id);
+    if (rc == -EBUSY)
+        log_info("kept unused chunk %.12s: put again within %lld ms", o->id,
+                 (long long)o->min_age_ms);
+    else if (rc < 0 && rc != -ENOENT)
+        log_warn("cannot delete %s chunk %.12s: %s", what, o->id,
+                 strerror(-rc));
     else
-        log_info("deleted surplus chunk %.12s", o->id);
+        log_info("deleted %s chunk %.12s", what, o->id);
 }
 
 static void *copier_main(void *arg)
@@ -142,7 +151,8 @@ static bool queued(const struct copier *cp, const char *id)
     return false;
 }
 
-void copier_enqueue(struct copier *cp, const char *id, const char *from)
+void copier_enqueue(struct copier *cp, const char *id, const char *from,
+                    int64_t min_age_ms)
 {
     pthread_mutex_lock(&cp->lock);
     if (cp->nqueue == COPIER_QUEUE_MAX)
@@ -152,6 +162,7 @@ void copier_enqueue(struct copier *cp, const char *id, const char *from)
         struct copy_order *o = &cp->queue[cp->nqueue++];
         snprintf(o->id, sizeof(o->id), "%s", id);
         snprintf(o->from, sizeof(o->from), "%s", from ? from : "");
+        o->min_age_ms = from ? 0 : min_age_ms;
         pthread_cond_signal(&cp->wake);
     }
     pthread_mutex_unlock(&cp->lock);

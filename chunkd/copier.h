@@ -1,7 +1,8 @@
 /*
  * copier.h - copying chunks from other chunk servers on the master's
- * orders, and deleting surplus ones: the chunk server's half of
- * re-replication (master/repair.h).
+ * orders, and deleting surplus ones and garbage: the chunk server's half
+ * of re-replication (master/repair.h) and garbage collection
+ * (master/gc.h).
  *
  * The heartbeat hands each "copy" command of the master to
  * copier_enqueue.  One worker thread fetches the chunk from the server the
@@ -37,9 +38,12 @@ struct copier *copier_start(struct chunk_store *store,
 void copier_stop(struct copier *cp);
 
 /* Copy chunk id (a valid id) from the chunk server at from ("host:port"),
- * or with from NULL delete the local copy (a surplus one the master no
- * longer counts).  A chunk already queued is not queued twice. */
-void copier_enqueue(struct copier *cp, const char *id, const char *from);
+ * or with from NULL delete the local copy: a surplus one the master no
+ * longer counts, or with min_age_ms > 0 garbage, kept if stored or put
+ * again within that time (chunk_store_delete_unused).  A chunk already
+ * queued is not queued twice. */
+void copier_enqueue(struct copier *cp, const char *id, const char *from,
+                    int64_t min_age_ms);
 
 /* Move the ids of finished copies into the JSON arrays done and failed,
  * until each holds max. */

@@ -77,7 +77,8 @@ static json_object *heartbeat_body(struct heartbeat *hb)
 
 /* A copy or delete command's chunk id and source (NULL for a delete), if
  * it is one and well-formed. */
-static bool chunk_command(json_object *c, const char **id, const char **from)
+static bool chunk_command(json_object *c, const char **id, const char **from,
+                          int64_t *min_age_ms)
 {
     json_object *v;
     struct addr a;
@@ -93,6 +94,9 @@ static bool chunk_command(json_object *c, const char **id, const char **from)
     *from = copy && json_object_object_get_ex(c, K_FROM, &v)
                 ? json_object_get_string(v)
                 : NULL;
+    *min_age_ms = !copy && json_object_object_get_ex(c, K_MIN_AGE, &v)
+                      ? json_object_get_int64(v)
+                      : 0;
     return *id && chunk_id_valid(*id) &&
            (!copy || (*from && addr_parse(*from, &a, err, sizeof(err)) == 0));
 }
@@ -101,11 +105,12 @@ void heartbeat_run_commands(struct heartbeat *hb, json_object *commands)
 {
     size_t n = json_object_array_length(commands);
     const char *id, *from;
+    int64_t min_age_ms;
 
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(commands, i);
-        if (hb->cfg.copier && chunk_command(c, &id, &from))
-            copier_enqueue(hb->cfg.copier, id, from);
+        if (hb->cfg.copier && chunk_command(c, &id, &from, &min_age_ms))
+            copier_enqueue(hb->cfg.copier, id, from, min_age_ms);
         else
             log_warn("master command ignored (unknown or malformed): %.200s",
                      json_object_to_json_string(c));

@@ -143,8 +143,11 @@
  * it against its id, store it durably, list it in the next K_ADDED. */
 #define DFS_CMD_COPY "copy"
 /* Delete the node's copy of chunk K_ID: the master holds enough others
- * and has stopped counting this one. */
+ * and has stopped counting this one; or, with K_MIN_AGE, no file refers
+ * to it (garbage), and the node keeps it if it was stored or put again
+ * within that many milliseconds. */
 #define DFS_CMD_DELETE "delete"
+#define K_MIN_AGE "min_age_ms"
 
 /* HTTP header carrying the request signature (see auth.h). */
 #define DFS_AUTH_HEADER "X-Dfs-Auth"

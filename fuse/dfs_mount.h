@@ -19,6 +19,7 @@ struct chunk_cache;
 struct dir_cache;
 struct node_cache;
 struct open_table;
+struct writeback;
 
 struct dfs_mount {
     struct master_client *mc;
@@ -40,6 +41,7 @@ struct dfs_mount {
      * the session runs); behind_mc is the client its thread sends with */
     struct setattr_behind *behind;
     struct master_client *behind_mc;
+    struct writeback *writeback; /* NULL until the session runs, or off */
     int prefetches; /* background fetches running (atomic) */
 };
 

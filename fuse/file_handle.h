@@ -51,6 +51,7 @@ struct dfs_file {
     bool loaded;              /* map fetched (else size is not known) */
     uint64_t size;            /* our view, incl. unflushed writes; atomic */
     bool dirty;               /* something to commit; atomic */
+    int64_t dirty_since_ms;   /* CLOCK_MONOTONIC, when it became dirty */
     int err;                  /* a seal failed: flush reports EIO */
     bool created_behind;      /* its create may still be on its way */
 
@@ -109,6 +110,9 @@ int fh_write(struct dfs_file *fh, const char *data, size_t size, uint64_t off);
 
 /* Seal, wait, (fsync: make durable,) commit.  0 or -EIO. */
 int fh_flush(struct dfs_file *fh, bool fsync);
+/* Whether fh holds writes not committed for at least ms (now: the
+ * CLOCK_MONOTONIC time in ms). */
+bool fh_dirty_for_ms(struct dfs_file *fh, int64_t now, int64_t ms);
 
 /* After a truncate by anyone in this mount: take the new map. */
 int fh_reload(struct dfs_file *fh);

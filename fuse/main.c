@@ -28,6 +28,7 @@
 #include "ops.h"
 #include "readahead.h"
 #include "setattr_behind.h"
+#include "writeback.h"
 #include "wire.h"
 
 #define PROG "mount.dfs"
@@ -92,6 +93,7 @@ static void mount_state_free(struct dfs_mount *m)
     /* Detached prefetch threads use the cache and client: let them end. */
     while (__atomic_load_n(&m->prefetches, __ATOMIC_ACQUIRE) > 0)
         usleep(10000);
+    writeback_stop(m->writeback);
     behind_stop(m);
     open_table_free(m->open);
     attr_cache_free(m->attrs);
@@ -212,7 +214,10 @@ static int run(const struct mount_opts *o, struct dfs_mount *m)
     if (!o->foreground) log_use_syslog();
     log_info("mounted %s at %s (chunk size %u, %u replicas)", o->master,
              o->mountpoint, m->chunk_size, m->replication);
-    if (behind_start(m, o->setattr_delay_ms) < 0)
+    m->writeback = writeback_start(m->open, o->writeback_s);
+    if (o->writeback_s > 0 && !m->writeback)
+        log_error("cannot start the writeback of files kept open");
+    else if (behind_start(m, o->setattr_delay_ms) < 0)
         log_error("cannot start the attribute queue: out of memory");
     else
         rc = serve(se) == 0 ? 0 : 1;

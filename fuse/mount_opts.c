@@ -19,6 +19,7 @@ static long long opt_retry_ms;
 static long long opt_cache_mb;
 static bool opt_writeback_cache;
 static bool opt_create_behind;
+static long long opt_writeback_s;
 static char *opt_verify;
 static long long opt_read_ahead_kb;
 static long long opt_setattr_delay_ms;
@@ -45,6 +46,10 @@ static const struct config_option options[] = {
      "and create the file at the master with its commit (false: ask "
      "first)",
      &opt_create_behind},
+    {"writeback_s", CONFIG_INT, "30", "S",
+     "flush a file kept open once it has held uncommitted writes this "
+     "long (0: only at close and fsync)",
+     &opt_writeback_s},
     {"setattr_delay_ms", CONFIG_INT, "5", "MS",
      "longest a chmod/chown/utimes, answered at once, waits to ride with "
      "another call to the master",
@@ -138,8 +143,9 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "need MASTER:PORT and MOUNTPOINT (see -h)");
         return -EINVAL;
     }
-    if (opt_retry_ms < 0 || opt_cache_mb < 0) {
-        snprintf(err, errlen, "retry_ms and cache_mb must be >= 0");
+    if (opt_retry_ms < 0 || opt_cache_mb < 0 || opt_writeback_s < 0) {
+        snprintf(err, errlen,
+                 "retry_ms, cache_mb and writeback_s must be >= 0");
         return -EINVAL;
     }
     if (opt_read_ahead_kb < 0 || opt_read_ahead_kb > 1048576) {
@@ -160,6 +166,7 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
     o->cache_mb = (long)opt_cache_mb;
     o->writeback_cache = opt_writeback_cache;
     o->create_behind = opt_create_behind;
+    o->writeback_s = (long)opt_writeback_s;
     if (strcmp(opt_verify, "fast") == 0) {
         o->verify_strict = false;
     } else if (strcmp(opt_verify, "strict") == 0) {

@@ -28,6 +28,7 @@ struct mount_opts {
     long cache_mb;
     bool writeback_cache;
     bool create_behind;
+    long writeback_s;
     bool verify_strict; /* verify=strict: check every chunk by its id */
     unsigned read_ahead_kb; /* 0: leave the kernel's */
     long setattr_delay_ms;  /* setattr_behind.h; 0: sent at once */

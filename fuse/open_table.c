@@ -164,3 +164,17 @@ int open_table_each(struct open_table *t, uint64_t ino,
     pthread_mutex_unlock(&t->lock);
     return rc;
 }
+
+int open_table_each_all(struct open_table *t,
+                        int (*fn)(struct dfs_file *fh, void *arg), void *arg)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < OPEN_BUCKETS && rc == 0 && t->nopen > 0; i++)
+        for (struct dfs_file *fh = t->buckets[i]; fh && rc == 0;
+             fh = fh->next_open)
+            rc = fn(fh, arg);
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}

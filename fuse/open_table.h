@@ -52,5 +52,8 @@ bool open_table_dirty_size(struct open_table *t, uint64_t ino, uint64_t *size);
  * handle, never the table).  Stops at and returns the first error. */
 int open_table_each(struct open_table *t, uint64_t ino,
                     int (*fn)(struct dfs_file *fh, void *arg), void *arg);
+/* Likewise on every open handle of every inode. */
+int open_table_each_all(struct open_table *t,
+                        int (*fn)(struct dfs_file *fh, void *arg), void *arg);
 
 #endif

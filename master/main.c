@@ -43,6 +43,7 @@ static struct daemon_options dopt; /* the options dfs-chunkd takes too */
 static char *opt_data, *opt_secret_file;
 static bool opt_init;
 static long long opt_replication, opt_chunk_size, opt_dead_after_ms;
+static long long opt_gc_grace_ms;
 
 static const struct config_option options[] = {
     {"data", CONFIG_STRING, NULL, "DIR", "data directory (meta.db, secret)",
@@ -61,6 +62,10 @@ static const struct config_option options[] = {
      "chunk size (stored at format time)", &opt_chunk_size},
     {"dead-after-ms", CONFIG_INT, "10000", "MS",
      "a chunk server silent this long is dead", &opt_dead_after_ms},
+    {"gc-grace-ms", CONFIG_INT, "3600000", "MS",
+     "delete a chunk no file refers to after this long (0: never); far "
+     "above the mounts' writeback_s",
+     &opt_gc_grace_ms},
     DAEMON_OPTION_LOG_LEVEL(dopt),
     DAEMON_OPTION_TLS_CERT(dopt),
     DAEMON_OPTION_TLS_KEY(dopt),
@@ -106,12 +111,18 @@ static int job_repair(void *ctx)
     return repair_run(((struct master_ctx *)ctx)->repair);
 }
 
+static int job_gc(void *ctx)
+{
+    return gc_run(((struct master_ctx *)ctx)->gc);
+}
+
 /* Every periodic job of the master, with its interval. */
 static struct periodic *start_jobs(struct master_ctx *mc)
 {
     struct periodic_job jobs[] = {
         {"node liveness sweep", 1000, job_node_sweep, mc, false},
         {"repair planning", 1000, job_repair, mc, false},
+        {"garbage collection", 1000, job_gc, mc, false},
         {0}};
 
     return periodic_start(jobs);
@@ -148,6 +159,8 @@ static void parse_options(int argc, char **argv, struct addr *listen)
                    CHUNK_SIZE_MIN, CHUNK_SIZE_MAX);
     if (opt_dead_after_ms < 1)
         daemon_die(EXIT_USAGE, "--dead-after-ms must be positive");
+    if (opt_gc_grace_ms < 0)
+        daemon_die(EXIT_USAGE, "--gc-grace-ms must be 0 (off) or positive");
     daemon_check_options(&dopt);
 }
 
@@ -259,8 +272,8 @@ int main(int argc, char **argv)
     }
 
     daemon_block_signals(&stop_signals);
-    struct master_ctx mc = {m, repair_new(m)};
-    if (!mc.repair) daemon_die(1, "out of memory");
+    struct master_ctx mc = {m, repair_new(m), gc_new(m, opt_gc_grace_ms)};
+    if (!mc.repair || !mc.gc) daemon_die(1, "out of memory");
     struct http_server_config hc = {
         .listen = listen,
         .routes = routes,
@@ -283,6 +296,7 @@ int main(int argc, char **argv)
     periodic_stop(timers);
     http_server_stop(server);
     repair_free(mc.repair);
+    gc_free(mc.gc);
     meta_close(m);
     config_free(options);
     sodium_memzero(&keys, sizeof(keys));

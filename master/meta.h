@@ -101,6 +101,22 @@ int meta_rename(struct meta *m, uint64_t parent, const char *name,
 int meta_readdir(struct meta *m, uint64_t ino, uint64_t cookie, uint32_t limit,
                  struct dfs_dirent **ents, size_t *n, bool *eof);
 
+/* ---- garbage: copies of chunks no file refers to (garbage.c) ---- */
+
+struct meta_replica {
+    char chunk_id[CHUNK_ID_STRLEN];
+    char node_id[PLACEMENT_NODE_ID_MAX + 1];
+};
+/* Up to max counted copies of chunks no file refers to, by chunk id.
+ * *out malloc'd (free()). */
+int meta_unreferenced(struct meta *m, size_t max, struct meta_replica **out,
+                      size_t *n);
+/* Stop counting node_id's copy of chunk id if still no file refers to
+ * it: 1 when forgotten (the copy may now be deleted), 0 when a file
+ * refers to the chunk again or the copy was not counted. */
+int meta_unreferenced_forget(struct meta *m, const char *id,
+                             const char *node_id);
+
 /* ---- inode numbers handed out ahead (ino_ranges.c) ---- */
 
 /* Most numbers one reservation may take. */

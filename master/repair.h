@@ -38,7 +38,7 @@
  * copy, then, once it is confirmed, the deletion of the source's copy.
  * Once a look finds the shares even, the next waits until chunks or
  * copies change (meta_placement_version) or the live servers do.
- * Not done here: deleting chunks nothing refers to.
+ * Chunks nothing refers to are gc.h's.
  *
  * Thread-safe (one mutex, never held across a store call).
  */

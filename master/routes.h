@@ -11,12 +11,14 @@
 
 #include "http_server.h"
 #include "meta.h"
+#include "gc.h"
 #include "repair.h"
 
 /* What every handler gets as ctx. */
 struct master_ctx {
     struct meta *meta;
     struct repair *repair;
+    struct gc *gc;
 };
 
 /* POST /v1/fs/<op>: the namespace and chunk map operations. */

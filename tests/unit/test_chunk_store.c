@@ -21,6 +21,7 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chunk_id.h"
@@ -152,6 +153,41 @@ static void test_chunks_spread(void **state)
      * flag spreads are millions of inodes apart on a large disk. */
     long gap = (long)chunk.st_ino - (long)dir.st_ino;
     assert_true(gap > -(1L << 18) && gap < (1L << 18));
+    free(data);
+}
+
+/* Make chunk id's file look written `ago_s` seconds ago. */
+static void age_chunk(struct fixture *f, const char *id, int ago_s)
+{
+    char path[PATH_MAX];
+    struct timespec t[2];
+
+    snprintf(path, sizeof(path), "%s/chunks/%.2s/%s", f->dir, id, id);
+    clock_gettime(CLOCK_REALTIME, &t[0]);
+    t[0].tv_sec -= ago_s;
+    t[1] = t[0];
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* Garbage is deleted only when nothing stored or put it again lately: a
+ * put of a chunk already here is a writer about to refer to it. */
+static void test_delete_unused(void **state)
+{
+    struct fixture *f = *state;
+    char id[CHUNK_ID_STRLEN], *data = make_bytes(9, 5000);
+    uint64_t size;
+
+    put_ok(f->store, data, 5000, id, true);
+    assert_int_equal(chunk_store_delete_unused(f->store, id, 60000), -EBUSY);
+    age_chunk(f, id, 120);
+    put_ok(f->store, data, 5000, id, false); /* put again: young again */
+    assert_int_equal(chunk_store_delete_unused(f->store, id, 60000), -EBUSY);
+    assert_int_equal(chunk_store_stat(f->store, id, &size), 0);
+    age_chunk(f, id, 120);
+    assert_int_equal(chunk_store_delete_unused(f->store, id, 60000), 0);
+    assert_int_equal(chunk_store_stat(f->store, id, &size), -ENOENT);
+    assert_int_equal(chunk_store_count(f->store), 0);
+    assert_int_equal(chunk_store_delete_unused(f->store, id, 60000), -ENOENT);
     free(data);
 }
 
@@ -565,6 +601,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_put_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chunks_spread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_unused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streamed_put_in_pieces, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_wrong_hash_refused, setup,

@@ -22,6 +22,7 @@
 #include "meta.h"
 #include "placement.h"
 #include "repair.h"
+#include "temp_meta.h"
 #include "wire.h"
 
 #define CS 1000
@@ -29,31 +30,20 @@
 #define ROOMY 1000000
 
 struct world {
-    char dir[64], path[128];
+    struct temp_meta t; /* the store's clock reads t.now_ms */
     struct meta *m;
     struct repair *r;
-    int64_t now_ms;
     uint64_t ino;
 };
-
-static int64_t world_clock(void *arg)
-{
-    return ((struct world *)arg)->now_ms;
-}
 
 static int world_up(void **state)
 {
     struct world *w = calloc(1, sizeof(*w));
-    struct meta_format fmt = {CS, 3};
     struct dfs_attr a;
-    char err[256];
-    snprintf(w->dir, sizeof(w->dir), "/tmp/test_repair.XXXXXX");
-    if (!w->dir[0] || !mkdtemp(w->dir)) return -1;
-    snprintf(w->path, sizeof(w->path), "%s/meta.db", w->dir);
-    if (meta_open(w->path, &fmt, &w->m, err, sizeof(err)) < 0) return -1;
-    w->now_ms = 1000000;
-    meta_set_clock(w->m, world_clock, w);
-    meta_set_dead_after_ms(w->m, DEAD_MS);
+
+    if (!w || temp_meta_open(&w->t, "test_repair", CS, DEAD_MS) < 0)
+        return -1;
+    w->m = w->t.m;
     struct meta_new_inode file = {.name = "f", .mode = S_IFREG | 0644};
     if (meta_mknod(w->m, 1, &file, &a) < 0) return -1;
     w->ino = a.ino;
@@ -65,15 +55,8 @@ static int world_up(void **state)
 static int world_down(void **state)
 {
     struct world *w = *state;
-    char p[160];
     repair_free(w->r);
-    meta_close(w->m);
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", w->path,
-                 (const char *[]){"", "-wal", "-shm"}[i]);
-        unlink(p);
-    }
-    rmdir(w->dir);
+    temp_meta_remove(&w->t);
     free(w);
     return 0;
 }
@@ -127,7 +110,7 @@ static void chunk_numbered(struct world *w, int i, const char *on)
 static void pass(struct world *w, int64_t ms, const char *alive)
 {
     for (int64_t t = 0; t < ms; t += 1000) {
-        w->now_ms += 1000;
+        w->t.now_ms += 1000;
         for (const char *p = alive; *p; p++)
             beat(w, *p - '0', ROOMY);
     }
@@ -277,7 +260,7 @@ static void test_what_cannot_be_repaired(void **state)
     chunk_on(w, 1, 'b', "1");
     /* n1 dies; n4 is alive but has no room for a chunk */
     for (int64_t t = 0; t < DEAD_MS; t += 1000) {
-        w->now_ms += 1000;
+        w->t.now_ms += 1000;
         beat(w, 2, ROOMY);
         beat(w, 3, ROOMY);
         beat(w, 4, CS - 1);
