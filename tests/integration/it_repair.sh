@@ -117,8 +117,16 @@ part2_down() {
     umount "$TINY"
     TINY=""
 }
-trap 'st=$?; trap - ERR; set +e; part2_down; (exit "$st"); cleanup' EXIT
+# The parts' own clusters, if a failure left them up (cleanup takes down
+# only the one in DIR).
+parts_down() {
+    part2_down
+    [[ -d $DIR/grow ]] && "$CLUSTER" down "$DIR/grow" >/dev/null 2>&1
+    return 0
+}
 it_begin
+# After it_begin, which sets its own EXIT trap.
+trap 'st=$?; trap - ERR; set +e; parts_down; (exit "$st"); cleanup' EXIT
 
 # ---- 1. a dead server ----
 CL=$DIR
