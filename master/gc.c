@@ -74,7 +74,7 @@ static int seen_cmp(const void *a, const void *b)
 /* When chunk id was first seen unreferenced: in the last scan, or now. */
 static int64_t seen_since(const struct gc *g, const char *id, int64_t now)
 {
-    struct gc_seen key, *hit;
+    struct gc_seen key = {0}, *hit;
     memcpy(key.id, id, CHUNK_ID_STRLEN);
     hit = g->nseen ? bsearch(&key, g->seen, g->nseen, sizeof(key), seen_cmp)
                    : NULL;
