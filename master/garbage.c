@@ -14,8 +14,8 @@
 
 #include "meta_sqlite.h"
 
-int meta_unreferenced(struct meta *m, size_t max, struct meta_replica **out,
-                      size_t *n)
+int meta_unreferenced(struct meta *m, const struct meta_replica *after,
+                      size_t max, struct meta_replica **out, size_t *n)
 {
     struct meta_replica *v = calloc(max ? max : 1, sizeof(*v));
     sqlite3_stmt *st;
@@ -26,11 +26,16 @@ int meta_unreferenced(struct meta *m, size_t max, struct meta_replica **out,
     *n = 0;
     if (!v) return -ENOMEM;
     meta_lock(m);
+    /* (chunk_id, node_id) is the primary key: a page starts where the
+     * last one ended, with no re-reading. */
     st = meta_stmt(m, "SELECT r.chunk_id, r.node_id FROM replicas r"
-                      " WHERE NOT EXISTS (SELECT 1 FROM file_chunks f"
+                      " WHERE (r.chunk_id, r.node_id) > (?1, ?2) AND"
+                      " NOT EXISTS (SELECT 1 FROM file_chunks f"
                       "  WHERE f.chunk_id = r.chunk_id)"
-                      " ORDER BY r.chunk_id, r.node_id LIMIT ?");
-    sqlite3_bind_int64(st, 1, (int64_t)max);
+                      " ORDER BY r.chunk_id, r.node_id LIMIT ?3");
+    sqlite3_bind_text(st, 1, after ? after->chunk_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, after ? after->node_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)max);
     while (count < max && (rc = meta_step_row(m, st)) == 1) {
         snprintf(v[count].chunk_id, sizeof(v[count].chunk_id), "%s",
                  (const char *)sqlite3_column_text(st, 0));

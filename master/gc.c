@@ -118,6 +118,39 @@ static bool order_delete(struct gc *g, const struct meta_replica *c,
     return true;
 }
 
+/* Up to GC_TRACK_MAX unreferenced copies, read GC_PAGE at a time: the
+ * store is free for other calls between pages. */
+static int scan(struct gc *g, struct meta_replica **out, size_t *n)
+{
+    struct meta_replica *all = NULL, *page;
+    size_t nall = 0, got;
+    int rc;
+
+    do {
+        rc = meta_unreferenced(g->m, nall ? &all[nall - 1] : NULL, GC_PAGE,
+                               &page, &got);
+        if (rc < 0) break;
+        struct meta_replica *grown =
+            realloc(all, (nall + got + 1) * sizeof(*all));
+        if (!grown) {
+            free(page);
+            rc = -ENOMEM;
+            break;
+        }
+        all = grown;
+        memcpy(all + nall, page, got * sizeof(*page));
+        nall += got;
+        free(page);
+    } while (got == GC_PAGE && nall < GC_TRACK_MAX);
+    if (rc < 0) {
+        free(all);
+        return rc;
+    }
+    *out = all;
+    *n = nall;
+    return 0;
+}
+
 static int64_t scan_interval(const struct gc *g)
 {
     int64_t ms = g->grace_ms / 4 < GC_SCAN_MS ? g->grace_ms / 4 : GC_SCAN_MS;
@@ -143,7 +176,7 @@ int gc_run(struct gc *g)
     g->version = version;
     g->rescan_ms = now + GC_RESCAN_MS;
     g->next_scan_ms = now + scan_interval(g);
-    if ((rc = meta_unreferenced(g->m, GC_TRACK_MAX, &rows, &n)) < 0) return rc;
+    if ((rc = scan(g, &rows, &n)) < 0) return rc;
     seen = seen_update(g, rows, n, now, &nseen);
     if (!seen) {
         free(rows);

@@ -4,7 +4,8 @@
  *
  * gc_run (a periodic job) asks the store, every GC_SCAN_MS or a quarter of
  * the grace if that is shorter, for the copies of chunks no file refers
- * to (meta_unreferenced, at most GC_TRACK_MAX).  That reads every copy,
+ * to (meta_unreferenced, GC_PAGE at a time so other calls get the store
+ * in between, at most GC_TRACK_MAX).  That reads every copy,
  * so it happens only while something may have become garbage (the
  * store's placement version moved: files' chunks or servers' copies
  * changed), while earlier garbage waits out its grace, and every
@@ -43,6 +44,7 @@
 #define GC_SCAN_MS 60000
 #define GC_RESCAN_MS 600000
 #define GC_TRACK_MAX 65536
+#define GC_PAGE 1024
 #define GC_PER_BEAT 64
 #define GC_ORDERS_MAX 4096
 #define GC_ORDER_TTL_MS 300000

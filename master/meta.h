@@ -107,10 +107,12 @@ struct meta_replica {
     char chunk_id[CHUNK_ID_STRLEN];
     char node_id[PLACEMENT_NODE_ID_MAX + 1];
 };
-/* Up to max counted copies of chunks no file refers to, by chunk id.
- * *out malloc'd (free()). */
-int meta_unreferenced(struct meta *m, size_t max, struct meta_replica **out,
-                      size_t *n);
+/* Up to max counted copies of chunks no file refers to, in (chunk id,
+ * node id) order, from the one after `after` (NULL: from the first), so
+ * a caller can read them a page at a time without holding the store
+ * meanwhile.  *out malloc'd (free()). */
+int meta_unreferenced(struct meta *m, const struct meta_replica *after,
+                      size_t max, struct meta_replica **out, size_t *n);
 /* Stop counting node_id's copy of chunk id if still no file refers to
  * it: 1 when forgotten (the copy may now be deleted), 0 when a file
  * refers to the chunk again or the copy was not counted. */
