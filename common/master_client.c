@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "errname.h"
 #include "json_util.h"
 #include "log.h"
@@ -38,13 +39,6 @@ struct master_client {
     int64_t last_warn_ms; /* rate-limits the "giving up" line */
     struct master_piggyback piggyback;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long ms)
 {
@@ -80,7 +74,7 @@ void master_client_free(struct master_client *mc)
 
 static void mc_warn(struct master_client *mc, const char *path, const char *why)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
     pthread_mutex_lock(&mc->lock);
     bool say = now - mc->last_warn_ms >= MC_WARN_INTERVAL_MS;
     if (say) mc->last_warn_ms = now;
@@ -102,11 +96,11 @@ static int mc_call(struct master_client *mc, const char *method,
     size_t len;
     const char *body = http_json_text(req, &len);
     char why[256] = "";
-    int64_t deadline = now_ms() + mc->retry_ms;
+    int64_t deadline = clock_monotonic_ms() + mc->retry_ms;
     long backoff = MC_BACKOFF_FIRST_MS;
     *reply = NULL;
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - clock_monotonic_ms();
         long attempt = left > MC_ATTEMPT_MAX_MS   ? MC_ATTEMPT_MAX_MS
                        : left < MC_ATTEMPT_MIN_MS ? MC_ATTEMPT_MIN_MS
                                                   : (long)left;
@@ -126,7 +120,7 @@ static int mc_call(struct master_client *mc, const char *method,
         else
             snprintf(why, sizeof(why), "HTTP status %ld", resp.status);
         http_response_free(&resp);
-        left = deadline - now_ms();
+        left = deadline - clock_monotonic_ms();
         if (left <= 0) break;
         sleep_ms(backoff < left ? backoff : (long)left);
         backoff =

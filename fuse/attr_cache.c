@@ -10,7 +10,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "clock.h"
 
 #define ATTR_BUCKETS 4096
 #define ATTR_MAX_ENTRIES 65536
@@ -28,13 +29,6 @@ struct attr_cache {
     size_t n;
     struct attr_entry *buckets[ATTR_BUCKETS];
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct attr_cache *attr_cache_new(double ttl_s)
 {
@@ -80,7 +74,7 @@ bool attr_cache_get(struct attr_cache *c, uint64_t ino, struct dfs_attr *out)
     if (!c || c->ttl_ms == 0) return false;
     pthread_mutex_lock(&c->lock);
     struct attr_entry *e = *slot(c, ino);
-    if (e && e->expires_ms > now_ms()) {
+    if (e && e->expires_ms > clock_monotonic_ms()) {
         *out = e->a;
         hit = true;
     }
@@ -110,7 +104,7 @@ static void store_locked(struct attr_cache *c, const struct dfs_attr *a)
         c->n++;
     }
     (*p)->a = *a;
-    (*p)->expires_ms = now_ms() + c->ttl_ms;
+    (*p)->expires_ms = clock_monotonic_ms() + c->ttl_ms;
 }
 
 void attr_cache_put_read(struct attr_cache *c, const struct dfs_attr *a,

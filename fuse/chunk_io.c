@@ -13,27 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "chunk_client.h"
+#include "clock.h"
 #include "log.h"
 #include "node_cache.h"
 #include "wire.h"
 
 #define CHUNK_IO_SYNC_BATCH 4096
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleep before the next round of a retry loop; false once past deadline. */
 static bool retry_wait(long long deadline, int *round)
 {
-    long long left = deadline - mono_ms();
+    long long left = deadline - clock_monotonic_ms();
     long wait = 100L << (*round < 4 ? *round : 4);
     if (left <= 0) return false;
     if (wait > left) wait = (long)left;
@@ -67,7 +60,7 @@ static int chunk_load(void *arg, const char *id, struct chunk_data **out)
     void **a = arg;
     struct dfs_mount *m = a[0];
     const struct dfs_chunk *c = a[1];
-    long long deadline = mono_ms() + m->retry_ms;
+    long long deadline = clock_monotonic_ms() + m->retry_ms;
     int round = 0;
 
     (void)id;
@@ -117,7 +110,7 @@ int chunk_io_write(struct dfs_mount *m, const char *id, const void *data,
                    size_t len, bool sync, struct dfs_chunk_ref *ref,
                    struct dfs_chunk *where)
 {
-    long long deadline = mono_ms() + m->retry_ms;
+    long long deadline = clock_monotonic_ms() + m->retry_ms;
     int round = 0;
     size_t stored = 0;
 

@@ -15,10 +15,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "attr_cache.h"
 #include "chunk_io.h"
+#include "clock.h"
 #include "log.h"
 #include "setattr_behind.h"
 
@@ -219,19 +219,17 @@ static int buffer_select(struct dfs_file *fh, uint64_t index, size_t coff,
 /* Under the lock: fh has writes to commit from now on. */
 static void mark_dirty(struct dfs_file *fh)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    __atomic_store_n(&fh->dirty_since_ms,
-                     (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+    __atomic_store_n(&fh->dirty_since_ms, clock_monotonic_ms(),
                      __ATOMIC_RELAXED);
     __atomic_store_n(&fh->dirty, true, __ATOMIC_RELEASE);
 }
 
-bool fh_dirty_for_ms(struct dfs_file *fh, int64_t now, int64_t ms)
+bool fh_dirty_for_ms(struct dfs_file *fh, int64_t ms)
 {
     return __atomic_load_n(&fh->dirty, __ATOMIC_ACQUIRE) &&
-           now - __atomic_load_n(&fh->dirty_since_ms, __ATOMIC_RELAXED) >= ms;
+           clock_monotonic_ms() -
+                   __atomic_load_n(&fh->dirty_since_ms, __ATOMIC_RELAXED) >=
+               ms;
 }
 
 int fh_write(struct dfs_file *fh, const char *data, size_t size, uint64_t off)

@@ -110,9 +110,8 @@ int fh_write(struct dfs_file *fh, const char *data, size_t size, uint64_t off);
 
 /* Seal, wait, (fsync: make durable,) commit.  0 or -EIO. */
 int fh_flush(struct dfs_file *fh, bool fsync);
-/* Whether fh holds writes not committed for at least ms (now: the
- * CLOCK_MONOTONIC time in ms). */
-bool fh_dirty_for_ms(struct dfs_file *fh, int64_t now, int64_t ms);
+/* Whether fh has held writes not committed for at least ms. */
+bool fh_dirty_for_ms(struct dfs_file *fh, int64_t ms);
 
 /* After a truncate by anyone in this mount: take the new map. */
 int fh_reload(struct dfs_file *fh);

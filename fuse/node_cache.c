@@ -10,8 +10,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 struct node_cache {
@@ -22,13 +22,6 @@ struct node_cache {
     size_t n;
     long long fetched_ms; /* 0 = never / invalidated */
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct node_cache *node_cache_new(struct master_client *mc, long ttl_ms)
 {
@@ -60,7 +53,7 @@ static int node_cache_refresh(struct node_cache *nc)
     free(nc->nodes);
     nc->nodes = nodes;
     nc->n = n;
-    nc->fetched_ms = now_ms();
+    nc->fetched_ms = clock_monotonic_ms();
     return 0;
 }
 
@@ -69,7 +62,7 @@ int node_cache_get(struct node_cache *nc, struct dfs_node **nodes, size_t *n)
     int rc = 0;
 
     pthread_mutex_lock(&nc->lock);
-    if (nc->fetched_ms == 0 || now_ms() - nc->fetched_ms > nc->ttl_ms) {
+    if (nc->fetched_ms == 0 || clock_monotonic_ms() - nc->fetched_ms > nc->ttl_ms) {
         rc = node_cache_refresh(nc);
         /* A stale list beats none when the master is briefly away. */
         if (rc < 0 && nc->nodes) rc = 0;

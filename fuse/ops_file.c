@@ -13,9 +13,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/uio.h>
-#include <time.h>
 
 #include "attr_cache.h"
+#include "clock.h"
 #include "dir_cache.h"
 #include "file_handle.h"
 #include "open_table.h"
@@ -121,7 +121,6 @@ static int create_behind(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
     struct dfs_mount *m = ops_mount(req);
     const struct fuse_ctx *ctx = fuse_req_ctx(req);
-    struct timespec now;
     double ttl;
     int rc;
 
@@ -129,13 +128,11 @@ static int create_behind(fuse_req_t req, fuse_ino_t parent, const char *name,
         dir_cache_lookup(m->dirs, parent, name, &ttl, NULL) !=
             DIR_CACHE_ABSENT)
         return -EAGAIN;
-    clock_gettime(CLOCK_REALTIME, &now);
     *a = (struct dfs_attr){.mode = S_IFREG | (mode & 07777),
                            .uid = ctx->uid,
                            .gid = ctx->gid,
                            .nlink = 1};
-    a->atime_ns = a->mtime_ns = a->ctime_ns =
-        (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    a->atime_ns = a->mtime_ns = a->ctime_ns = clock_realtime_ns();
     rc = setattr_behind_create(m->behind, parent, name, a->mode, a->uid,
                                a->gid, a->ctime_ns, &a->ino);
     if (rc < 0) return rc;

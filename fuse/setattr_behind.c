@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "dir_cache.h"
 #include "log.h"
 #include "wire.h"
@@ -96,18 +97,11 @@ static void merge(struct dfs_setattr *into, const struct dfs_setattr *s)
     if (s->set & DFS_SET_MTIME) into->mtime_ns = s->mtime_ns;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The item at queue[nqueue] is filled in: count it, wake the thread. */
 static void queued(struct setattr_behind *sb)
 {
     if (sb->nqueue++ > 0) return;
-    sb->first_queued_ms = now_ms();
+    sb->first_queued_ms = clock_monotonic_ms();
     if (sb->sleeping) pthread_cond_broadcast(&sb->changed);
 }
 
@@ -153,7 +147,7 @@ static int pool_take(struct setattr_behind *sb, uint64_t *ino)
         *ino = p->next++;
         return 0;
     }
-    if (now_ms() < p->retry_at_ms) return -EAGAIN;
+    if (clock_monotonic_ms() < p->retry_at_ms) return -EAGAIN;
     int rc = master_reserve(sb->own, BEHIND_POOL_RESERVE, &first, &got);
     if (rc == -ENOENT) { /* a master older than reservations: for good */
         log_info("the master reserves no inode numbers: files are created "
@@ -165,7 +159,7 @@ static int pool_take(struct setattr_behind *sb, uint64_t *ino)
         log_warn("cannot reserve inode numbers (%s): files are created "
                  "through the master for %d s",
                  strerror(-rc), BEHIND_POOL_RETRY_MS / 1000);
-        p->retry_at_ms = now_ms() + BEHIND_POOL_RETRY_MS;
+        p->retry_at_ms = clock_monotonic_ms() + BEHIND_POOL_RETRY_MS;
         return -EAGAIN;
     }
     p->first = first, p->next = first + 1, p->end = first + got;
@@ -391,7 +385,7 @@ static bool queue_due(struct setattr_behind *sb)
 {
     pthread_mutex_lock(&sb->lock);
     bool due = sb->nqueue > 0 &&
-               now_ms() - sb->first_queued_ms >= sb->delay_ms;
+               clock_monotonic_ms() - sb->first_queued_ms >= sb->delay_ms;
     pthread_mutex_unlock(&sb->lock);
     return due;
 }

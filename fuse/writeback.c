@@ -9,7 +9,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "file_handle.h"
 #include "log.h"
@@ -23,19 +22,12 @@ struct writeback {
     struct periodic *timer;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int flush_if_old(struct dfs_file *fh, void *arg)
 {
     const struct writeback *w = arg;
     int rc;
 
-    if (!fh_dirty_for_ms(fh, now_ms(), w->after_ms)) return 0;
+    if (!fh_dirty_for_ms(fh, w->after_ms)) return 0;
     rc = fh_flush(fh, false);
     if (rc < 0)
         log_warn("inode %llu: writeback of a file kept open failed: %s",

@@ -196,9 +196,8 @@ int gc_run(struct gc *g)
     return 0;
 }
 
-json_object *gc_commands(struct gc *g, const char *node_id)
+void gc_commands(struct gc *g, const char *node_id, json_object *cmds)
 {
-    json_object *cmds = json_object_new_array();
     int64_t now = meta_time_ms(g->m);
     size_t kept = 0, given = 0;
 
@@ -221,7 +220,6 @@ json_object *gc_commands(struct gc *g, const char *node_id)
     }
     g->norders = kept;
     pthread_mutex_unlock(&g->lock);
-    return cmds;
 }
 
 uint64_t gc_deleted(struct gc *g)

@@ -60,8 +60,8 @@ void gc_free(struct gc *g);
  * -errno. */
 int gc_run(struct gc *g);
 
-/* The deletions for node_id (a JSON array, possibly empty; caller owns). */
-json_object *gc_commands(struct gc *g, const char *node_id);
+/* Append the deletions for node_id to the JSON array cmds. */
+void gc_commands(struct gc *g, const char *node_id, json_object *cmds);
 
 /* Copies forgotten and queued for deletion so far (status, tests). */
 uint64_t gc_deleted(struct gc *g);

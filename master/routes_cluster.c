@@ -211,11 +211,7 @@ void routes_node_heartbeat(struct http_request *req, struct http_reply *rep,
     }
     json_object *out = json_object_new_object();
     json_object *cmds = repair_commands(mc->repair, n.id);
-    json_object *garbage = mc->gc ? gc_commands(mc->gc, n.id) : NULL;
-    for (size_t i = 0; garbage && i < json_object_array_length(garbage); i++)
-        json_object_array_add(
-            cmds, json_object_get(json_object_array_get_idx(garbage, i)));
-    json_object_put(garbage);
+    if (mc->gc) gc_commands(mc->gc, n.id, cmds);
     json_object_object_add(out, K_COMMANDS, cmds);
     reply_and_put(rep, out);
 }

@@ -96,7 +96,8 @@ static size_t unreferenced(struct world *w)
 /* The number of delete commands node n gets now, checking each. */
 static size_t deletions(struct world *w, const char *node)
 {
-    json_object *cmds = gc_commands(w->g, node), *v;
+    json_object *cmds = json_object_new_array(), *v;
+    gc_commands(w->g, node, cmds);
     size_t n = json_object_array_length(cmds);
 
     for (size_t i = 0; i < n; i++) {
@@ -245,7 +246,8 @@ static void test_off(void **state)
     assert_int_equal(gc_run(off), 0);
     w->t.now_ms += 100 * GRACE_MS;
     assert_int_equal(gc_run(off), 0);
-    json_object *cmds = gc_commands(off, "n1");
+    json_object *cmds = json_object_new_array();
+    gc_commands(off, "n1", cmds);
     assert_int_equal(json_object_array_length(cmds), 0);
     json_object_put(cmds);
     assert_int_equal(unreferenced(w), 3);
