@@ -29,6 +29,7 @@
 #include "heartbeat.h"
 #include "http_client.h"
 #include "http_server.h"
+#include "local_server.h"
 #include "log.h"
 #include "node_id.h"
 #include "periodic.h"
@@ -47,6 +48,7 @@ static struct daemon_options dopt; /* the options dfs-master takes too */
 static char *opt_data, *opt_master, *opt_secret_file, *opt_zone, *opt_tls_ca;
 static long long opt_heartbeat_ms, opt_fsync_delay_ms, opt_capacity;
 static long long opt_chunk_size_max;
+static bool opt_local_reads;
 
 static const struct config_option options[] = {
     {"data", CONFIG_STRING, NULL, "DIR",
@@ -69,6 +71,9 @@ static const struct config_option options[] = {
      "advertised capacity; 0 = the file system's size", &opt_capacity},
     {"chunk-size-max", CONFIG_INT, "4194304", "BYTES",
      "largest chunk accepted (the cluster's chunk size)", &opt_chunk_size_max},
+    {"local-reads", CONFIG_BOOL, "true", NULL,
+     "hand chunk files to readers on this host that hold the secret",
+     &opt_local_reads},
     DAEMON_OPTION_LOG_LEVEL(dopt),
     DAEMON_OPTION_TLS_CERT(dopt),
     DAEMON_OPTION_TLS_KEY(dopt),
@@ -92,6 +97,7 @@ struct chunkd {
     struct heartbeat *heartbeat;
     struct copier *copier;
     struct periodic *jobs;
+    struct local_server *local; /* NULL when off or unavailable */
 };
 
 static void parse_options(int argc, char **argv, struct addr *listen)
@@ -178,6 +184,8 @@ static void serve(struct chunkd *d, const struct addr *listen)
     bound.port = http_server_port(d->server);
     addr_format(&bound, d->addr, sizeof(d->addr));
     if (dopt.addr_file) daemon_write_addr_file(dopt.addr_file, d->addr);
+    if (opt_local_reads)
+        d->local = local_server_start(d->addr, d->store, &d->keys);
     log_info("serving %s as node %s, %llu chunks in %s", d->addr, d->node_id,
              (unsigned long long)chunk_store_count(d->store), opt_data);
 }
@@ -225,6 +233,7 @@ static void stop(struct chunkd *d)
     heartbeat_stop(d->heartbeat);
     copier_stop(d->copier); /* after the heartbeat, which feeds it */
     periodic_stop(d->jobs);
+    local_server_stop(d->local);
     http_server_stop(d->server); /* no more puts after this */
     rc = chunk_store_flush_pending(d->store);
     if (rc < 0) log_error("final fsync failed: %s", strerror(-rc));

@@ -312,3 +312,25 @@ int auth_verify(const struct auth_keys *k, const char *header,
     if (body_hash) memcpy(body_hash, hash, CHUNK_ID_STRLEN);
     return 0;
 }
+
+int auth_mac_blob(const struct auth_keys *k, enum auth_role role,
+                  const void *msg, size_t len,
+                  unsigned char mac[AUTH_BLOB_MAC_BYTES])
+{
+    if ((unsigned)role > AUTH_ROLE_CLIENT || role == AUTH_ROLE_NONE ||
+        !k->have[role])
+        return -EACCES;
+    crypto_generichash(mac, AUTH_BLOB_MAC_BYTES, msg, len, k->key[role],
+                       sizeof(k->key[role]));
+    return 0;
+}
+
+int auth_check_blob(const struct auth_keys *k, enum auth_role role,
+                    const void *msg, size_t len,
+                    const unsigned char mac[AUTH_BLOB_MAC_BYTES])
+{
+    unsigned char want[AUTH_BLOB_MAC_BYTES];
+
+    if (auth_mac_blob(k, role, msg, len, want) < 0) return -EACCES;
+    return sodium_memcmp(want, mac, AUTH_BLOB_MAC_BYTES) == 0 ? 0 : -EACCES;
+}

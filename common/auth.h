@@ -67,4 +67,16 @@ int auth_verify(const struct auth_keys *k, const char *header,
                 time_t now, enum auth_role *role,
                 char body_hash[CHUNK_ID_STRLEN], char *err, size_t errlen);
 
+/* A mac of raw bytes with one role's key, for channels that are not
+ * HTTP (the local read socket, local_chunk.h).  -EACCES when k lacks the
+ * key of role. */
+#define AUTH_BLOB_MAC_BYTES 32
+int auth_mac_blob(const struct auth_keys *k, enum auth_role role,
+                  const void *msg, size_t len,
+                  unsigned char mac[AUTH_BLOB_MAC_BYTES]);
+/* 0 when mac is role's mac of msg (constant time), else -EACCES. */
+int auth_check_blob(const struct auth_keys *k, enum auth_role role,
+                    const void *msg, size_t len,
+                    const unsigned char mac[AUTH_BLOB_MAC_BYTES]);
+
 #endif

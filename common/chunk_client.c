@@ -137,24 +137,21 @@ int chunk_client_put(struct http_client *http, const struct dfs_node *nodes,
     return ref->nnodes > 0 ? 0 : -EIO;
 }
 
-/* Are the bytes of a chunk reply the chunk id names?  The fast check
- * first when allowed; a check that does not match falls back to the id,
- * since a damaged checksum must not cost a good copy. */
-static bool chunk_client_verified(const struct http_response *resp,
-                                  const char *id, enum chunk_verify verify,
-                                  const char *addr, char got[CHUNK_ID_STRLEN])
+bool chunk_client_verified(const char *id, const void *data, size_t len,
+                           const char *check, enum chunk_verify verify,
+                           const char *addr, char got[CHUNK_ID_STRLEN])
 {
-    const char *bytes = resp->body ? resp->body : "";
+    const char *bytes = data ? data : "";
 
-    if (verify == CHUNK_VERIFY_FAST && resp->check[0] &&
-        chunk_check_matches(resp->check, bytes, resp->body_len))
+    if (verify == CHUNK_VERIFY_FAST && check[0] &&
+        chunk_check_matches(check, bytes, len))
         return true;
-    chunk_id_compute(bytes, resp->body_len, got);
+    chunk_id_compute(bytes, len, got);
     if (strcmp(got, id) != 0) return false;
-    if (verify == CHUNK_VERIFY_FAST && resp->check[0])
+    if (verify == CHUNK_VERIFY_FAST && check[0])
         log_warn("chunk %.12s from %s: stored checksum %s is wrong, the "
                  "bytes are right",
-                 id, addr, resp->check);
+                 id, addr, check);
     return true;
 }
 
@@ -195,7 +192,8 @@ int chunk_client_fetch(struct http_client *http, const char *addr,
     *len = 0;
     int rc = chunk_client_call(http, addr, id, "GET", &resp, err, errlen);
     if (rc < 0) return rc == -ENOENT ? -EIO : rc;
-    if (!chunk_client_verified(&resp, id, verify, addr, got)) {
+    if (!chunk_client_verified(id, resp.body, resp.body_len, resp.check,
+                               verify, addr, got)) {
         snprintf(err, errlen, "%s: bytes hash to %.12s, not the chunk id", addr,
                  got);
         http_response_free(&resp);

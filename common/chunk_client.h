@@ -52,6 +52,15 @@ int chunk_client_put(struct http_client *http, const struct dfs_node *nodes,
  * ~1 s of CPU per GiB), trusting nothing the server says. */
 enum chunk_verify { CHUNK_VERIFY_FAST, CHUNK_VERIFY_STRICT };
 
+/* Are len bytes at data the chunk `id`?  With FAST, the server's check
+ * text (empty when it sent none) first; a check that does not match
+ * falls back to the id, since a damaged checksum must not cost a good
+ * copy (that case is logged, naming addr).  On false, got holds the id
+ * the bytes hash to. */
+bool chunk_client_verified(const char *id, const void *data, size_t len,
+                           const char *check, enum chunk_verify verify,
+                           const char *addr, char got[CHUNK_ID_STRLEN]);
+
 /* GET chunk id from the server at addr.  0 with *body (malloc'd, the
  * caller frees; NULL when the chunk is empty) and *len only if the bytes
  * pass the check `verify` asks for.  Errors, with the reason in err

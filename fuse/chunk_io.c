@@ -17,6 +17,7 @@
 
 #include "chunk_client.h"
 #include "clock.h"
+#include "local_read.h"
 #include "log.h"
 #include "node_cache.h"
 #include "wire.h"
@@ -35,16 +36,24 @@ static bool retry_wait(long long deadline, int *round)
     return true;
 }
 
-/* One replica: 0 and the bytes, or -errno (reason logged). */
+/* One replica: 0 and the bytes, or -errno (reason logged).  A server on
+ * this host hands over the chunk file; only when it cannot (it is
+ * elsewhere, or the exchange failed) the bytes come over HTTP. */
 static int fetch_from(struct dfs_mount *m, const struct dfs_chunk *c,
                       const char *addr, struct chunk_data **out)
 {
+    enum chunk_verify verify =
+        m->verify_strict ? CHUNK_VERIFY_STRICT : CHUNK_VERIFY_FAST;
     char *body, err[700];
     size_t len;
-    int rc = chunk_client_fetch(
-        m->http, addr, c->id,
-        m->verify_strict ? CHUNK_VERIFY_STRICT : CHUNK_VERIFY_FAST, &body, &len,
-        err, sizeof(err));
+    int rc = m->local ? local_read_fetch(m->local, addr, c->id, m->chunk_size,
+                                         verify, out)
+                      : -ENOTCONN;
+
+    if (rc == -ENOENT) log_warn("chunk %.12s from %s: not there", c->id, addr);
+    if (rc != -ENOTCONN) return rc == -ENOENT ? -EIO : rc;
+    rc = chunk_client_fetch(m->http, addr, c->id, verify, &body, &len, err,
+                            sizeof(err));
 
     if (rc == -EBADMSG) log_error("chunk %.12s from %s", c->id, err);
     if (rc < 0 && rc != -EBADMSG) log_warn("chunk %.12s from %s", c->id, err);

@@ -17,6 +17,7 @@
 struct attr_cache;
 struct chunk_cache;
 struct dir_cache;
+struct local_read;
 struct node_cache;
 struct open_table;
 struct writeback;
@@ -33,6 +34,7 @@ struct dfs_mount {
     bool verify_strict; /* chunks read are checked by id, not checksum */
     unsigned read_ahead_kb; /* asked of the kernel at INIT; 0: its own */
     struct chunk_cache *cache;
+    struct local_read *local; /* chunk files from servers on this host */
     struct node_cache *nodes;
     struct open_table *open;
     struct attr_cache *attrs;

@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "chunk_cache.h"
 #include "dir_cache.h"
+#include "local_read.h"
 #include "log.h"
 #include "mount_opts.h"
 #include "node_cache.h"
@@ -100,12 +101,14 @@ static void mount_state_free(struct dfs_mount *m)
     dir_cache_free(m->dirs);
     node_cache_free(m->nodes);
     chunk_cache_free(m->cache);
+    local_read_free(m->local);
     master_client_free(m->behind_mc);
     master_client_free(m->mc);
 }
 
 static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
                             struct http_client *http,
+                            const struct auth_keys *keys,
                             const struct dfs_cluster_info *info)
 {
     memset(m, 0, sizeof(*m));
@@ -122,11 +125,13 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->mc = master_client_new(http, o->master, o->retry_ms);
     m->behind_mc = master_client_new(http, o->master, o->retry_ms);
     m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
+    m->local = o->local_reads ? local_read_new(keys) : NULL;
     m->open = open_table_new();
     m->attrs = attr_cache_new(o->attr_timeout);
     m->dirs = dir_cache_new(o->entry_timeout);
     m->nodes = m->mc ? node_cache_new(m->mc, NODE_CACHE_TTL_MS) : NULL;
-    if (!m->mc || !m->behind_mc || !m->cache || !m->open || !m->attrs ||
+    if (!m->mc || !m->behind_mc || !m->cache ||
+        (o->local_reads && !m->local) || !m->open || !m->attrs ||
         !m->dirs || !m->nodes) {
         mount_state_free(m);
         return -ENOMEM;
@@ -273,7 +278,6 @@ int main(int argc, char **argv)
         return 1;
     }
     http = http_client_new(&keys, o.tls_ca);
-    sodium_memzero(&keys, sizeof(keys));
     /* The mount command says one line when the master is not there; the
      * client's retry warnings belong in the daemon's log, not there. */
     log_init(PROG, LOG_LEVEL_ERROR);
@@ -283,8 +287,9 @@ int main(int argc, char **argv)
                              &info)
               : -ENOMEM;
     log_init(PROG, o.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-    if (rc < 0 ||
-        mount_state_init(&m, &o, http, &info) < 0) {
+    if (rc == 0) rc = mount_state_init(&m, &o, http, &keys, &info);
+    sodium_memzero(&keys, sizeof(keys));
+    if (rc < 0) {
         http_client_free(http);
         return 1;
     }

@@ -19,6 +19,7 @@ static long long opt_retry_ms;
 static long long opt_cache_mb;
 static bool opt_writeback_cache;
 static bool opt_create_behind;
+static bool opt_local_reads;
 static long long opt_writeback_s;
 static char *opt_verify;
 static long long opt_read_ahead_kb;
@@ -54,6 +55,10 @@ static const struct config_option options[] = {
      "longest a chmod/chown/utimes, answered at once, waits to ride with "
      "another call to the master",
      &opt_setattr_delay_ms},
+    {"local_reads", CONFIG_BOOL, "true", NULL,
+     "read the chunks of chunk servers on this host from the files they "
+     "hand over, not over TCP (false: always HTTP)",
+     &opt_local_reads},
     {"verify", CONFIG_STRING, "fast", "fast|strict",
      "check chunks read by the servers' checksum, or always by their id",
      &opt_verify},
@@ -166,6 +171,7 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
     o->cache_mb = (long)opt_cache_mb;
     o->writeback_cache = opt_writeback_cache;
     o->create_behind = opt_create_behind;
+    o->local_reads = opt_local_reads;
     o->writeback_s = (long)opt_writeback_s;
     if (strcmp(opt_verify, "fast") == 0) {
         o->verify_strict = false;

@@ -28,6 +28,7 @@ struct mount_opts {
     long cache_mb;
     bool writeback_cache;
     bool create_behind;
+    bool local_reads; /* chunk files from servers on this host */
     long writeback_s;
     bool verify_strict; /* verify=strict: check every chunk by its id */
     unsigned read_ahead_kb; /* 0: leave the kernel's */
