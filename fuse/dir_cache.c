@@ -27,6 +27,7 @@
 
 struct dc_name {
     struct dc_name *next;
+    uint64_t ino; /* 0: not known (a rename's new name) */
     uint32_t hash;
     char s[];
 };
@@ -44,6 +45,8 @@ struct dc_dir {
     bool complete;       /* names is the whole directory */
     bool refreshing;     /* a listing is under way */
     bool too_big;        /* not worth listing */
+    uint32_t asks;       /* lookups asked of the master since last listed */
+    uint32_t listed;     /* names its last listing found */
     struct dc_set names;
     struct dc_dir *hnext;
     struct dc_dir *older, *newer;
@@ -91,10 +94,12 @@ static struct dc_name **set_slot(const struct dc_set *s, const char *name,
     return p;
 }
 
-static bool set_has(const struct dc_set *s, const char *name)
+/* The entry of name, or NULL. */
+static struct dc_name *set_get(const struct dc_set *s, const char *name)
 {
-    return s->nb > 0 && *set_slot(s, name, name_hash(name)) != NULL;
+    return s->nb > 0 ? *set_slot(s, name, name_hash(name)) : NULL;
 }
+
 
 static int set_grow(struct dc_set *s)
 {
@@ -116,18 +121,22 @@ static int set_grow(struct dc_set *s)
     return 0;
 }
 
-/* 1 added, 0 already there, -ENOMEM. */
-static int set_add(struct dc_set *s, const char *name)
+/* 1 added, 0 already there (now naming ino), -ENOMEM. */
+static int set_add(struct dc_set *s, const char *name, uint64_t ino)
 {
     uint32_t h = name_hash(name);
     size_t len = strlen(name);
     struct dc_name *e;
 
-    if (s->nb > 0 && *set_slot(s, name, h)) return 0;
+    if (s->nb > 0 && (e = *set_slot(s, name, h)) != NULL) {
+        e->ino = ino;
+        return 0;
+    }
     if (s->n >= s->nb && set_grow(s) < 0) return -ENOMEM;
     e = malloc(sizeof(*e) + len + 1);
     if (!e) return -ENOMEM;
     e->hash = h;
+    e->ino = ino;
     memcpy(e->s, name, len + 1);
     e->next = s->b[h & (s->nb - 1)];
     s->b[h & (s->nb - 1)] = e;
@@ -300,8 +309,19 @@ static struct dir_cache_listing *listing_begin(struct dir_cache *c,
     return l;
 }
 
+/* Worth listing d again?  A listing of n names costs about what n/128
+ * lookups do (one round trip, then each entry's decoding), so a
+ * directory once listed large is listed again only after that many
+ * lookups went to the master: a big directory with a lookup now and
+ * then is not listed whole every entry_timeout. */
+static bool worth_listing(struct dc_dir *d)
+{
+    return ++d->asks >= 1 + d->listed / DIR_CACHE_LIST_COST;
+}
+
 enum dir_cache_answer dir_cache_lookup(struct dir_cache *c, uint64_t dir,
                                        const char *name, double *ttl_s,
+                                       uint64_t *ino,
                                        struct dir_cache_listing **listing)
 {
     enum dir_cache_answer ans = DIR_CACHE_ASK;
@@ -314,11 +334,13 @@ enum dir_cache_answer dir_cache_lookup(struct dir_cache *c, uint64_t dir,
         int64_t now = c->now();
         touch(c, d);
         if (d->complete && now < d->fresh_until) {
-            if (!set_has(&d->names, name)) {
-                ans = DIR_CACHE_ABSENT;
+            struct dc_name *e = set_get(&d->names, name);
+            if (!e || (ino && e->ino)) {
+                ans = e ? DIR_CACHE_PRESENT : DIR_CACHE_ABSENT;
+                if (e) *ino = e->ino;
                 *ttl_s = (double)(d->fresh_until - now) / 1e9;
             }
-        } else if (listing) {
+        } else if (listing && worth_listing(d)) {
             *listing = listing_begin(c, d, now);
             if (*listing) ans = DIR_CACHE_REFRESH;
         }
@@ -327,10 +349,11 @@ enum dir_cache_answer dir_cache_lookup(struct dir_cache *c, uint64_t dir,
     return ans;
 }
 
-int dir_cache_listing_add(struct dir_cache_listing *l, const char *name)
+int dir_cache_listing_add(struct dir_cache_listing *l, const char *name,
+                          uint64_t ino)
 {
     if (l->names.n >= DIR_CACHE_REFRESH_MAX) return -E2BIG;
-    return set_add(&l->names, name) < 0 ? -ENOMEM : 0;
+    return set_add(&l->names, name, ino) < 0 ? -ENOMEM : 0;
 }
 
 void dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
@@ -351,6 +374,8 @@ void dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
             c->nnames += d->names.n;
             d->complete = true;
             d->fresh_until = l->start + c->ttl_ns;
+            d->asks = 0;
+            d->listed = (uint32_t)d->names.n;
             enforce_names(c, d);
         } else if (rc == -E2BIG) {
             d->too_big = true;
@@ -363,15 +388,23 @@ void dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
 }
 
 void dir_cache_saw(struct dir_cache *c, uint64_t dir, const char *name,
-                   bool exists)
+                   bool exists, uint64_t ino)
 {
     struct dc_dir *d;
 
-    if (!c) return;
+    if (!c || c->ttl_ns == 0) return;
     pthread_mutex_lock(&c->lock);
     d = find(c, dir);
-    if (d && d->complete && set_has(&d->names, name) != exists)
-        remove_dir(c, d);
+    if (d && d->complete) {
+        struct dc_name *e = set_get(&d->names, name);
+        if (!e != !exists || (e && ino && e->ino && e->ino != ino))
+            remove_dir(c, d);
+        else if (e && ino)
+            e->ino = ino;
+    } else if (!d && exists && ino) {
+        /* the first name found here: list it at the next lookup */
+        get(c, dir);
+    }
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -406,7 +439,8 @@ static struct dc_dir *change(struct dir_cache *c, uint64_t dir)
     return d;
 }
 
-void dir_cache_added(struct dir_cache *c, uint64_t dir, const char *name)
+void dir_cache_added(struct dir_cache *c, uint64_t dir, const char *name,
+                     uint64_t ino)
 {
     struct dc_dir *d;
 
@@ -414,7 +448,7 @@ void dir_cache_added(struct dir_cache *c, uint64_t dir, const char *name)
     pthread_mutex_lock(&c->lock);
     d = change(c, dir);
     if (d && d->complete) {
-        int rc = set_add(&d->names, name);
+        int rc = set_add(&d->names, name, ino);
         if (rc > 0) c->nnames++;
         if (rc < 0) {
             remove_dir(c, d);

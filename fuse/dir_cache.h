@@ -21,9 +21,21 @@
  * stops being tracked.  The table holds DIR_CACHE_DIRS directories and
  * DIR_CACHE_NAMES names in all, least recently used dropped first.
  *
+ * The set also knows which inode each name is (0 when it does not: the
+ * new name of a rename), so a name it holds can be answered too, with
+ * the attributes the listing brought (kept in attr_cache.h); that is
+ * what the kernel's readdirplus does with the dentries it makes.  A
+ * directory this mount never changed is tracked from the first name a
+ * lookup finds in it, and listed at its next lookup: `stat` of every
+ * file, `git status`, a second `rsync -a` over a tree then cost a
+ * listing per directory per entry_timeout, not a round trip per name.
+ *
  * The contract, and why it is safe:
- *  - Only an absence is answered locally: a name in the set still goes to
- *    the master, so attributes and inode numbers always come from it.
+ *  - A name is answered only from a set that is complete and fresh, for
+ *    the time left (as an absence is, below): another client's rename
+ *    over it is seen at most entry_timeout late, as with a dentry the
+ *    kernel keeps.  Its attributes are answered only while attr_cache
+ *    holds them; otherwise the lookup goes to the master.
  *  - The set is true as of its listing (or mkdir) plus every change this
  *    mount made since, applied only after the master said yes.  An
  *    absence is answered only until fresh_until = the time the listing
@@ -55,6 +67,7 @@
 #define DIR_CACHE_DIR_MAX 16384    /* names in one tracked directory */
 #define DIR_CACHE_NAMES 262144     /* names in all directories */
 #define DIR_CACHE_REFRESH_MAX 4096 /* list only directories this small */
+#define DIR_CACHE_LIST_COST 128    /* names listed for the cost of a lookup */
 
 struct dir_cache;
 /* One listing under way: the state of the directory when it began. */
@@ -69,19 +82,25 @@ void dir_cache_set_clock(struct dir_cache *c, int64_t (*now_ns)(void));
 enum dir_cache_answer {
     DIR_CACHE_ASK,     /* ask the master */
     DIR_CACHE_ABSENT,  /* no such name: reply a negative entry for *ttl_s */
+    DIR_CACHE_PRESENT, /* name is inode *ino, for *ttl_s */
     DIR_CACHE_REFRESH, /* list dir into *listing, end it, then ask again */
 };
 
-/* What to do with a lookup of name in dir.  With listing NULL, never
- * REFRESH; otherwise, on REFRESH, *listing is the caller's to fill with
- * every name of dir (dir_cache_listing_add) and to end. */
+/* What to do with a lookup of name in dir.  With ino NULL, never
+ * PRESENT; with listing NULL, never REFRESH; otherwise, on REFRESH,
+ * *listing is the caller's to fill with every name of dir
+ * (dir_cache_listing_add) and to end.  An expired or incomplete
+ * directory is listed only once enough lookups went to the master to pay
+ * for it (DIR_CACHE_LIST_COST). */
 enum dir_cache_answer dir_cache_lookup(struct dir_cache *c, uint64_t dir,
                                        const char *name, double *ttl_s,
+                                       uint64_t *ino,
                                        struct dir_cache_listing **listing);
 
-/* One name of the directory being listed; -E2BIG once the directory is
- * too large to track (stop listing and end with that). */
-int dir_cache_listing_add(struct dir_cache_listing *l, const char *name);
+/* One name (and its inode) of the directory being listed; -E2BIG once
+ * the directory is too large to track (stop listing and end with that). */
+int dir_cache_listing_add(struct dir_cache_listing *l, const char *name,
+                          uint64_t ino);
 /* rc 0: the listing is complete, install it unless dir changed locally
  * since it began.  -E2BIG: the directory is too large, stop trying.
  * Other: the listing failed.  Frees l. */
@@ -89,9 +108,11 @@ void dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
                            int rc);
 
 /* The master answered about name in dir (a lookup, or an EEXIST that says
- * the name exists): drop dir if the set says otherwise. */
+ * the name exists), with its inode when known (else 0): drop dir if the
+ * set says otherwise.  A name found in an untracked dir starts tracking
+ * it. */
 void dir_cache_saw(struct dir_cache *c, uint64_t dir, const char *name,
-                   bool exists);
+                   bool exists, uint64_t ino);
 
 /* Take before a mkdir; the new directory is known empty from then on. */
 int64_t dir_cache_stamp(struct dir_cache *c);
@@ -100,7 +121,8 @@ void dir_cache_made(struct dir_cache *c, uint64_t dir, int64_t stamp);
 
 /* Changes this mount made, after the master said yes.  A change to an
  * untracked directory makes it worth listing at its next lookup. */
-void dir_cache_added(struct dir_cache *c, uint64_t dir, const char *name);
+void dir_cache_added(struct dir_cache *c, uint64_t dir, const char *name,
+                     uint64_t ino);
 void dir_cache_removed(struct dir_cache *c, uint64_t dir, const char *name);
 /* A change to name in dir failed with rc (< 0): the set stays unless the
  * outcome is unknown (anything but a definite refusal such as ENOENT,

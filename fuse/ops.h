@@ -31,9 +31,10 @@ void ops_reply_entry(fuse_req_t req, const struct dfs_attr *a);
 void ops_reply_attr(fuse_req_t req, const struct dfs_attr *a);
 
 /* ops_ns.c */
-/* Tell the dir cache how a master call that adds name to dir ended. */
+/* Tell the dir cache how a master call that adds name to dir ended, and
+ * the inode name now is when it succeeded (0: not known). */
 void ops_dirs_added(struct dfs_mount *m, uint64_t dir, const char *name,
-                    int rc);
+                    int rc, uint64_t ino);
 /* The last handle of a file hidden by unlink-while-open went: remove
  * its hidden name (ops_ns.c). */
 struct open_hidden;

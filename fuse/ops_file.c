@@ -94,7 +94,7 @@ static int create_or_open(fuse_req_t req, fuse_ino_t parent, const char *name,
     for (int tries = 0; tries < 2 && rc == -EEXIST; tries++) {
         rc = master_mknod(m->mc, parent, name, S_IFREG | (mode & 07777),
                           ctx->uid, ctx->gid, 0, a);
-        ops_dirs_added(m, parent, name, rc);
+        ops_dirs_added(m, parent, name, rc, rc == 0 ? a->ino : 0);
         *made = rc == 0;
         if (rc == 0) return fh_new_empty(m, a->ino, fh);
         if (rc != -EEXIST || (fi->flags & O_EXCL)) return rc;
@@ -125,7 +125,7 @@ static int create_behind(fuse_req_t req, fuse_ino_t parent, const char *name,
     int rc;
 
     if (!m->create_behind || !m->behind || (fi->flags & O_EXCL) ||
-        dir_cache_lookup(m->dirs, parent, name, &ttl, NULL) !=
+        dir_cache_lookup(m->dirs, parent, name, &ttl, NULL, NULL) !=
             DIR_CACHE_ABSENT)
         return -EAGAIN;
     *a = (struct dfs_attr){.mode = S_IFREG | (mode & 07777),
@@ -136,7 +136,7 @@ static int create_behind(fuse_req_t req, fuse_ino_t parent, const char *name,
     rc = setattr_behind_create(m->behind, parent, name, a->mode, a->uid,
                                a->gid, a->ctime_ns, &a->ino);
     if (rc < 0) return rc;
-    dir_cache_added(m->dirs, parent, name);
+    dir_cache_added(m->dirs, parent, name, a->ino);
     rc = fh_new_empty(m, a->ino, fh);
     if (rc == 0) (*fh)->created_behind = true;
     return rc;

@@ -31,11 +31,12 @@
 #include "setattr_behind.h"
 #include "truncate.h"
 
-/* Every name of dir from the master into l, page by page. */
+/* Every name of dir from the master into l, page by page, and their
+ * attributes into the attr cache, as readdirplus puts them. */
 static int list_dir(struct dfs_mount *m, uint64_t dir,
                     struct dir_cache_listing *l)
 {
-    uint64_t cookie = 0;
+    uint64_t cookie = 0, version = attr_cache_version(m->attrs);
 
     for (;;) {
         struct dfs_dirent *ents;
@@ -44,27 +45,47 @@ static int list_dir(struct dfs_mount *m, uint64_t dir,
         int rc = master_readdir(m->mc, dir, cookie, DFS_READDIR_LIMIT_MAX,
                                 &ents, &n, &eof);
         if (rc < 0) return rc;
-        for (i = 0; i < n && rc == 0; i++)
-            rc = dir_cache_listing_add(l, ents[i].name);
+        for (i = 0; i < n && rc == 0; i++) {
+            rc = dir_cache_listing_add(l, ents[i].name, ents[i].attr.ino);
+            attr_cache_put_read(m->attrs, &ents[i].attr, version);
+        }
         if (n > 0) cookie = ents[n - 1].cookie;
         free(ents);
         if (rc < 0 || eof || n == 0) return rc;
     }
 }
 
-/* True when the dir cache knows name is not in dir; *ttl_s is how long
- * the kernel may keep that answer.  Lists dir first when it is worth it. */
-static bool dirs_absent(struct dfs_mount *m, uint64_t dir, const char *name,
-                        double *ttl_s)
+/* What the dir cache knows of name in dir (ABSENT, PRESENT as *ino, or
+ * ASK); *ttl_s is how long the kernel may keep the answer.  Lists dir
+ * first when it is worth it. */
+static enum dir_cache_answer dirs_answer(struct dfs_mount *m, uint64_t dir,
+                                         const char *name, double *ttl_s,
+                                         uint64_t *ino)
 {
     struct dir_cache_listing *l = NULL;
-    enum dir_cache_answer ans = dir_cache_lookup(m->dirs, dir, name, ttl_s, &l);
+    enum dir_cache_answer ans =
+        dir_cache_lookup(m->dirs, dir, name, ttl_s, ino, &l);
 
     if (ans == DIR_CACHE_REFRESH) {
         dir_cache_listing_end(m->dirs, l, list_dir(m, dir, l));
-        ans = dir_cache_lookup(m->dirs, dir, name, ttl_s, NULL);
+        ans = dir_cache_lookup(m->dirs, dir, name, ttl_s, ino, NULL);
     }
-    return ans == DIR_CACHE_ABSENT;
+    return ans;
+}
+
+/* A name the dir cache holds, answered with the attributes the mount
+ * holds for its inode (a listing's, or a change's).  False: ask. */
+static bool reply_present(fuse_req_t req, uint64_t ino, double ttl_s)
+{
+    struct dfs_mount *m = ops_mount(req);
+    struct fuse_entry_param e;
+    struct dfs_attr a;
+
+    if (!attr_cache_get(m->attrs, ino, &a)) return false;
+    ops_fill_entry(m, &a, &e);
+    e.entry_timeout = ttl_s;
+    fuse_reply_entry(req, &e);
+    return true;
 }
 
 static void reply_negative(fuse_req_t req, double ttl_s)
@@ -76,15 +97,24 @@ static void reply_negative(fuse_req_t req, double ttl_s)
 void ops_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct dfs_mount *m = ops_mount(req);
-    uint64_t version;
+    uint64_t version, ino = 0;
     struct dfs_attr a;
     double ttl_s;
     int rc;
 
-    if (dirs_absent(m, parent, name, &ttl_s)) return reply_negative(req, ttl_s);
+    switch (dirs_answer(m, parent, name, &ttl_s, &ino)) {
+    case DIR_CACHE_ABSENT:
+        return reply_negative(req, ttl_s);
+    case DIR_CACHE_PRESENT:
+        if (reply_present(req, ino, ttl_s)) return;
+        break;
+    default:
+        break;
+    }
     version = attr_cache_version(m->attrs);
     rc = master_lookup(m->mc, parent, name, &a);
-    if (rc == 0 || rc == -ENOENT) dir_cache_saw(m->dirs, parent, name, rc == 0);
+    if (rc == 0 || rc == -ENOENT)
+        dir_cache_saw(m->dirs, parent, name, rc == 0, rc == 0 ? a.ino : 0);
     if (rc == -ENOENT && m->entry_timeout > 0)
         return reply_negative(req, m->entry_timeout);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
@@ -108,12 +138,13 @@ void ops_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     ops_reply_attr(req, &a);
 }
 
-void ops_dirs_added(struct dfs_mount *m, uint64_t dir, const char *name, int rc)
+void ops_dirs_added(struct dfs_mount *m, uint64_t dir, const char *name,
+                    int rc, uint64_t ino)
 {
     if (rc == 0)
-        dir_cache_added(m->dirs, dir, name);
+        dir_cache_added(m->dirs, dir, name, ino);
     else if (rc == -EEXIST) /* the master's word that the name is there */
-        dir_cache_saw(m->dirs, dir, name, true);
+        dir_cache_saw(m->dirs, dir, name, true, 0);
     else
         dir_cache_failed(m->dirs, dir, rc);
 }
@@ -124,7 +155,7 @@ static void dirs_removed(struct dfs_mount *m, uint64_t dir, const char *name,
     if (rc == 0)
         dir_cache_removed(m->dirs, dir, name);
     else if (rc == -ENOENT)
-        dir_cache_saw(m->dirs, dir, name, false);
+        dir_cache_saw(m->dirs, dir, name, false, 0);
     else
         dir_cache_failed(m->dirs, dir, rc);
 }
@@ -251,7 +282,7 @@ void ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     struct dfs_mount *m = ops_mount(req);
     int rc =
         master_mknod(m->mc, parent, name, mode, ctx->uid, ctx->gid, rdev, &a);
-    ops_dirs_added(m, parent, name, rc);
+    ops_dirs_added(m, parent, name, rc, rc == 0 ? a.ino : 0);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     reply_added(req, parent, &a);
 }
@@ -264,7 +295,7 @@ void ops_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
     int64_t stamp = dir_cache_stamp(m->dirs);
     int rc = master_mkdir(m->mc, parent, name, mode | S_IFDIR, ctx->uid,
                           ctx->gid, &a);
-    ops_dirs_added(m, parent, name, rc);
+    ops_dirs_added(m, parent, name, rc, rc == 0 ? a.ino : 0);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     dir_cache_made(m->dirs, a.ino, stamp); /* empty since before the call */
     reply_added(req, parent, &a);
@@ -277,7 +308,7 @@ void ops_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
     struct dfs_attr a;
     struct dfs_mount *m = ops_mount(req);
     int rc = master_symlink(m->mc, parent, name, link, ctx->uid, ctx->gid, &a);
-    ops_dirs_added(m, parent, name, rc);
+    ops_dirs_added(m, parent, name, rc, rc == 0 ? a.ino : 0);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     reply_added(req, parent, &a);
 }
@@ -297,7 +328,7 @@ void ops_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
     struct dfs_attr a;
     struct dfs_mount *m = ops_mount(req);
     int rc = master_link(m->mc, ino, newparent, newname, &a);
-    ops_dirs_added(m, newparent, newname, rc);
+    ops_dirs_added(m, newparent, newname, rc, rc == 0 ? a.ino : 0);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     reply_added(req, newparent, &a);
 }
@@ -347,7 +378,7 @@ static bool hide_if_open(struct dfs_mount *m, uint64_t parent,
         return false;
     }
     dirs_removed(m, parent, name, 0);
-    dir_cache_added(m->dirs, parent, h.name);
+    dir_cache_added(m->dirs, parent, h.name, a.ino);
     /* closed meanwhile: nobody will come back for the hidden name */
     if (!open_table_hide(m->open, a.ino, &h)) ops_unlink_hidden(m, &h);
     return true;
@@ -402,11 +433,15 @@ static void dirs_renamed(struct dfs_mount *m, uint64_t parent, const char *name,
                          uint64_t newparent, const char *newname,
                          unsigned flags, int rc)
 {
-    if (rc == 0 && !(flags & RENAME_EXCHANGE)) {
+    if (rc == 0 && (flags & RENAME_EXCHANGE)) {
+        /* both names stay, each now naming the other's inode */
+        dir_cache_added(m->dirs, parent, name, 0);
+        dir_cache_added(m->dirs, newparent, newname, 0);
+    } else if (rc == 0) {
         dir_cache_removed(m->dirs, parent, name);
-        dir_cache_added(m->dirs, newparent, newname);
+        dir_cache_added(m->dirs, newparent, newname, 0);
     } else if (rc == -EEXIST) {
-        dir_cache_saw(m->dirs, newparent, newname, true);
+        dir_cache_saw(m->dirs, newparent, newname, true, 0);
     } else if (rc < 0) {
         dir_cache_forget(m->dirs, parent);
         dir_cache_forget(m->dirs, newparent);
@@ -450,7 +485,7 @@ static int rename_over_open(struct dfs_mount *m, uint64_t parent,
     rc = master_batch_errno(json_object_array_get_idx(results, 1));
     json_object_put(results);
     if (hidden < 0) return rc; /* gone meanwhile: a plain rename happened */
-    dir_cache_added(m->dirs, newparent, h.name);
+    dir_cache_added(m->dirs, newparent, h.name, target->ino);
     if (rc < 0) { /* put the target back under its name */
         struct dfs_changed_dirs dirs = {.n = 0};
         if (master_rename(m->mc, newparent, h.name, newparent, newname,

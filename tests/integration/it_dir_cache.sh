@@ -7,6 +7,11 @@
 # while the second mount still believes it absent (O_EXCL fails); files
 # created, renamed over and removed in a fresh directory are found or
 # absent as they should be; 300 small files written in a loop read back.
+# Names it holds are answered too (with the inode and attributes its
+# listing brought): after mount 2 has listed a directory by stat-ing its
+# files, a file mount 1 replaces or rewrites is seen with its new inode
+# and size within entry_timeout + attr_timeout; mount 1's own rename
+# over, exchange and rewrite are seen at once.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
@@ -136,5 +141,62 @@ done
 sleep 1.5
 assert_eq "file count in mount 2" 300 "$(ls "$MNT2/many" | wc -l)"
 assert_content "$MNT2/many/f300" 300
+
+
+# --- (4) names the cache holds ----------------------------------------------
+# inode and size of PATH, as "INO SIZE"
+ino_size() {
+    stat -c '%i %s' "$1" || fail "cannot stat $1"
+}
+
+step "mount 1 writes 40 files in known/; mount 2 stats them all (a listing)"
+mkdir "$MNT/known"
+for i in $(seq 1 40); do echo "$i" >"$MNT/known/f$i"; done
+sleep 1.5
+for i in $(seq 1 40); do
+    assert_eq "size of known/f$i in mount 2" "$((${#i} + 1))" \
+        "$(stat -c %s "$MNT2/known/f$i")"
+done
+step "mount 1 replaces f1 (new inode) and rewrites f2; mount 2 sees both"
+echo replaced-by-rename >"$MNT/known/.f1.new"
+mv "$MNT/known/.f1.new" "$MNT/known/f1"
+echo "rewritten in place" >"$MNT/known/f2"
+want1=$(ino_size "$MNT/known/f1")
+want2=$(ino_size "$MNT/known/f2")
+sleep 2.5
+assert_eq "f1 in mount 2" "$want1" "$(ino_size "$MNT2/known/f1")"
+assert_eq "f2 in mount 2" "$want2" "$(ino_size "$MNT2/known/f2")"
+assert_content "$MNT2/known/f1" replaced-by-rename
+
+step "mount 1's own rename over, exchange and rewrite are seen at once"
+for i in $(seq 3 40); do stat -c %i "$MNT/known/f$i" >/dev/null; done
+echo over >"$MNT/known/.f3.new"
+new3=$(stat -c %i "$MNT/known/.f3.new")
+mv "$MNT/known/.f3.new" "$MNT/known/f3"
+assert_eq "inode of f3 after mv over it" "$new3" "$(stat -c %i "$MNT/known/f3")"
+i4=$(stat -c %i "$MNT/known/f4")
+i5=$(stat -c %i "$MNT/known/f5")
+python3 - "$MNT/known/f4" "$MNT/known/f5" <<'EOF' || fail "renameat2(RENAME_EXCHANGE) failed"
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+if libc.renameat2(AT_FDCWD, sys.argv[1].encode(), AT_FDCWD,
+                  sys.argv[2].encode(), RENAME_EXCHANGE) != 0:
+    sys.exit(os.strerror(ctypes.get_errno()))
+EOF
+# The kernel's own dentries were updated by the calls; drop them, so
+# the lookups below reach mount.dfs and its dir cache (fresh for 1 s
+# after the stats above; on a slower machine the master answers).  ls -l
+# first, so the mount holds every inode's attributes again (a rename
+# dropped them) and answers from the names it holds.
+ls -l "$MNT/known" >/dev/null
+sync
+echo 2 >/proc/sys/vm/drop_caches
+assert_eq "inode of f3 after mv over it" "$new3" "$(stat -c %i "$MNT/known/f3")"
+assert_eq "inode of f4 after exchange" "$i5" "$(stat -c %i "$MNT/known/f4")"
+assert_eq "inode of f5 after exchange" "$i4" "$(stat -c %i "$MNT/known/f5")"
+assert_content "$MNT/known/f4" 5
+echo "a longer line than before" >"$MNT/known/f6"
+assert_eq "size of f6 after rewrite" 26 "$(stat -c %s "$MNT/known/f6")"
 
 unmount_second

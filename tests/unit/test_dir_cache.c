@@ -39,7 +39,7 @@ static enum dir_cache_answer ask(struct dir_cache *c, uint64_t dir,
                                  const char *name)
 {
     double ttl = -1;
-    return dir_cache_lookup(c, dir, name, &ttl, NULL);
+    return dir_cache_lookup(c, dir, name, &ttl, NULL, NULL);
 }
 
 /* A lookup that may start a refresh; the listing, if any, is returned. */
@@ -49,14 +49,14 @@ static enum dir_cache_answer ask_refresh(struct dir_cache *c, uint64_t dir,
 {
     double ttl = -1;
     *l = NULL;
-    return dir_cache_lookup(c, dir, name, &ttl, l);
+    return dir_cache_lookup(c, dir, name, &ttl, NULL, l);
 }
 
 static void list_names(struct dir_cache *c, struct dir_cache_listing *l,
                        const char **names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(dir_cache_listing_add(l, names[i]), 0);
+        assert_int_equal(dir_cache_listing_add(l, names[i], 0), 0);
     dir_cache_listing_end(c, l, 0);
 }
 
@@ -69,7 +69,7 @@ static void test_made_dir_answers_absent(void **state)
     assert_int_equal(ask(c, D, "x"), DIR_CACHE_ASK); /* not tracked */
     dir_cache_made(c, D, dir_cache_stamp(c));
     fake_now += SEC / 4;
-    assert_int_equal(dir_cache_lookup(c, D, "x", &ttl, NULL), DIR_CACHE_ABSENT);
+    assert_int_equal(dir_cache_lookup(c, D, "x", &ttl, NULL, NULL), DIR_CACHE_ABSENT);
     /* The kernel may keep the answer only until the set expires. */
     assert_true(ttl > 0.74 && ttl < 0.76);
     assert_int_equal(dir_cache_count(c, D), 0);
@@ -83,9 +83,9 @@ static void test_add_remove_rename(void **state)
     (void)state;
     dir_cache_made(c, D, dir_cache_stamp(c));
     dir_cache_made(c, D + 1, dir_cache_stamp(c));
-    dir_cache_added(c, D, "a");
-    dir_cache_added(c, D, "b");
-    dir_cache_added(c, D, "a"); /* twice: still one name */
+    dir_cache_added(c, D, "a", 0);
+    dir_cache_added(c, D, "b", 0);
+    dir_cache_added(c, D, "a", 0); /* twice: still one name */
     assert_int_equal(dir_cache_count(c, D), 2);
     assert_int_equal(ask(c, D, "a"), DIR_CACHE_ASK);
     assert_int_equal(ask(c, D, "b"), DIR_CACHE_ASK);
@@ -94,7 +94,7 @@ static void test_add_remove_rename(void **state)
     assert_int_equal(ask(c, D, "b"), DIR_CACHE_ABSENT);
     /* rename a (D) to z (D+1), as ops_rename reports it */
     dir_cache_removed(c, D, "a");
-    dir_cache_added(c, D + 1, "z");
+    dir_cache_added(c, D + 1, "z", 0);
     assert_int_equal(ask(c, D, "a"), DIR_CACHE_ABSENT);
     assert_int_equal(ask(c, D + 1, "z"), DIR_CACHE_ASK);
     assert_int_equal(dir_cache_count(c, D), 0);
@@ -111,7 +111,7 @@ static void test_expiry_and_refresh(void **state)
 
     (void)state;
     dir_cache_made(c, D, dir_cache_stamp(c));
-    dir_cache_added(c, D, "a");
+    dir_cache_added(c, D, "a", 0);
     fake_now += SEC + 1;
     assert_int_equal(ask(c, D, "x"), DIR_CACHE_ASK); /* expired */
     assert_int_equal(ask_refresh(c, D, "x", &l), DIR_CACHE_REFRESH);
@@ -123,7 +123,7 @@ static void test_expiry_and_refresh(void **state)
     list_names(c, l, names, 2);
     assert_int_equal(dir_cache_count(c, D), 2);
     assert_int_equal(ask(c, D, "theirs"), DIR_CACHE_ASK);
-    assert_int_equal(dir_cache_lookup(c, D, "x", &ttl, NULL), DIR_CACHE_ABSENT);
+    assert_int_equal(dir_cache_lookup(c, D, "x", &ttl, NULL, NULL), DIR_CACHE_ABSENT);
     /* Fresh from when the listing began, not from when it ended. */
     assert_true(ttl > 0.89 && ttl < 0.91);
     fake_now = began + SEC;
@@ -137,14 +137,14 @@ static void test_failed_listing_retried(void **state)
     struct dir_cache_listing *l;
 
     (void)state;
-    dir_cache_added(c, D, "a"); /* changed here: worth listing */
+    dir_cache_added(c, D, "a", 0); /* changed here: worth listing */
     assert_int_equal(dir_cache_count(c, D), -1);
     assert_int_equal(ask(c, D, "x"), DIR_CACHE_ASK);
     assert_int_equal(ask_refresh(c, D, "x", &l), DIR_CACHE_REFRESH);
     dir_cache_listing_end(c, l, -EIO);
     assert_int_equal(dir_cache_count(c, D), -1);
     assert_int_equal(ask_refresh(c, D, "x", &l), DIR_CACHE_REFRESH);
-    assert_int_equal(dir_cache_listing_add(l, "a"), 0);
+    assert_int_equal(dir_cache_listing_add(l, "a", 0), 0);
     dir_cache_listing_end(c, l, 0);
     assert_int_equal(dir_cache_count(c, D), 1);
     assert_int_equal(ask(c, D, "x"), DIR_CACHE_ABSENT);
@@ -161,10 +161,10 @@ static void test_change_during_listing_wins(void **state)
 
     (void)state;
     dir_cache_made(c, D, dir_cache_stamp(c));
-    dir_cache_added(c, D, "a");
+    dir_cache_added(c, D, "a", 0);
     fake_now += 2 * SEC;
     assert_int_equal(ask_refresh(c, D, "x", &l), DIR_CACHE_REFRESH);
-    dir_cache_added(c, D, "mine"); /* after the listing read the dir */
+    dir_cache_added(c, D, "mine", 0); /* after the listing read the dir */
     list_names(c, l, old, 1);
     assert_int_equal(ask(c, D, "mine"), DIR_CACHE_ASK);
     assert_int_equal(ask(c, D, "x"), DIR_CACHE_ASK); /* still stale */
@@ -176,7 +176,7 @@ static void test_change_during_listing_wins(void **state)
     assert_int_equal(ask(c, D, "mine"), DIR_CACHE_ASK);
 
     /* A removal during the listing counts as well. */
-    dir_cache_added(c, D + 1, "f");
+    dir_cache_added(c, D + 1, "f", 0);
     assert_int_equal(ask_refresh(c, D + 1, "x", &l), DIR_CACHE_REFRESH);
     dir_cache_removed(c, D + 1, "f");
     const char *f[] = {"f"};
@@ -184,7 +184,7 @@ static void test_change_during_listing_wins(void **state)
     assert_int_equal(dir_cache_count(c, D + 1), -1);
 
     /* So does the directory being dropped and tracked again. */
-    dir_cache_added(c, D + 2, "f");
+    dir_cache_added(c, D + 2, "f", 0);
     assert_int_equal(ask_refresh(c, D + 2, "x", &l), DIR_CACHE_REFRESH);
     dir_cache_forget(c, D + 2);
     dir_cache_removed(c, D + 2, "g"); /* tracked again, incomplete */
@@ -199,17 +199,17 @@ static void test_master_disagrees(void **state)
 
     (void)state;
     dir_cache_made(c, D, dir_cache_stamp(c));
-    dir_cache_added(c, D, "a");
-    dir_cache_saw(c, D, "a", true); /* agrees */
-    dir_cache_saw(c, D, "b", false);
+    dir_cache_added(c, D, "a", 0);
+    dir_cache_saw(c, D, "a", true, 0); /* agrees */
+    dir_cache_saw(c, D, "b", false, 0);
     assert_int_equal(dir_cache_count(c, D), 1);
-    dir_cache_saw(c, D, "b", true); /* someone else made b */
+    dir_cache_saw(c, D, "b", true, 0); /* someone else made b */
     assert_int_equal(dir_cache_count(c, D), -1);
     assert_int_equal(ask(c, D, "zz"), DIR_CACHE_ASK);
 
     dir_cache_made(c, D, dir_cache_stamp(c));
-    dir_cache_added(c, D, "a");
-    dir_cache_saw(c, D, "a", false); /* someone else removed a */
+    dir_cache_added(c, D, "a", 0);
+    dir_cache_saw(c, D, "a", false, 0); /* someone else removed a */
     assert_int_equal(dir_cache_count(c, D), -1);
     dir_cache_free(c);
 }
@@ -237,14 +237,14 @@ static void test_disabled(void **state)
 
     (void)state;
     dir_cache_made(c, D, dir_cache_stamp(c));
-    dir_cache_added(c, D, "a");
+    dir_cache_added(c, D, "a", 0);
     assert_int_equal(ask(c, D, "x"), DIR_CACHE_ASK);
     assert_int_equal(ask_refresh(c, D, "x", &l), DIR_CACHE_ASK);
     assert_int_equal(dir_cache_count(c, D), -1);
     dir_cache_free(c);
     /* No cache at all is a cache that never answers. */
     assert_int_equal(ask(NULL, D, "x"), DIR_CACHE_ASK);
-    dir_cache_added(NULL, D, "x");
+    dir_cache_added(NULL, D, "x", 0);
 }
 
 static void test_long_name_asks(void **state)
@@ -275,12 +275,12 @@ static void test_dir_too_big(void **state)
     dir_cache_made(c, D, dir_cache_stamp(c));
     for (i = 0; i < DIR_CACHE_DIR_MAX; i++) {
         snprintf(name, sizeof(name), "f%d", i);
-        dir_cache_added(c, D, name);
+        dir_cache_added(c, D, name, 0);
     }
     assert_int_equal(dir_cache_count(c, D), DIR_CACHE_DIR_MAX);
     assert_int_equal(ask(c, D, "f1"), DIR_CACHE_ASK);
     assert_int_equal(ask(c, D, "nope"), DIR_CACHE_ABSENT);
-    dir_cache_added(c, D, "one-more");
+    dir_cache_added(c, D, "one-more", 0);
     assert_int_equal(dir_cache_count(c, D), -1);
     assert_int_equal(ask_refresh(c, D, "nope", &l), DIR_CACHE_ASK);
 
@@ -288,7 +288,7 @@ static void test_dir_too_big(void **state)
     dir_cache_made(c, D + 1, dir_cache_stamp(c));
     for (i = 0; i <= DIR_CACHE_REFRESH_MAX; i++) {
         snprintf(name, sizeof(name), "f%d", i);
-        dir_cache_added(c, D + 1, name);
+        dir_cache_added(c, D + 1, name, 0);
     }
     /* The names of D no longer count against the bound on all names. */
     assert_int_equal(dir_cache_count(c, D + 3), 0);
@@ -297,12 +297,12 @@ static void test_dir_too_big(void **state)
     assert_int_equal(dir_cache_count(c, D + 1), -1);
 
     /* A listing that finds too many names stops trying. */
-    dir_cache_added(c, D + 2, "x");
+    dir_cache_added(c, D + 2, "x", 0);
     assert_int_equal(ask_refresh(c, D + 2, "nope", &l), DIR_CACHE_REFRESH);
     int rc = 0;
     for (i = 0; rc == 0; i++) {
         snprintf(name, sizeof(name), "f%d", i);
-        rc = dir_cache_listing_add(l, name);
+        rc = dir_cache_listing_add(l, name, 0);
     }
     assert_int_equal(rc, -E2BIG);
     assert_int_equal(i, DIR_CACHE_REFRESH_MAX + 1);
@@ -339,7 +339,7 @@ static void test_names_bounded(void **state)
         dir_cache_made(c, (uint64_t)d, dir_cache_stamp(c));
         for (int i = 0; i < per; i++) {
             snprintf(name, sizeof(name), "f%d", i);
-            dir_cache_added(c, (uint64_t)d, name);
+            dir_cache_added(c, (uint64_t)d, name, 0);
         }
     }
     assert_int_equal(dir_cache_count(c, 1), -1); /* dropped first */
@@ -361,10 +361,10 @@ static void *worker_run(void *arg)
     for (int i = 0; i < 2000; i++) {
         snprintf(name, sizeof(name), "f%d", i);
         double ttl;
-        if (dir_cache_lookup(w->c, w->dir, name, &ttl, NULL) !=
+        if (dir_cache_lookup(w->c, w->dir, name, &ttl, NULL, NULL) !=
             DIR_CACHE_ABSENT)
             return "absent name not answered";
-        dir_cache_added(w->c, w->dir, name);
+        dir_cache_added(w->c, w->dir, name, 0);
         if (i % 2) dir_cache_removed(w->c, w->dir, name);
     }
     return NULL;
@@ -391,6 +391,94 @@ static void test_threads(void **state)
     dir_cache_free(c);
 }
 
+/* A lookup that wants an inode for a name the set holds. */
+static enum dir_cache_answer ask_ino(struct dir_cache *c, uint64_t dir,
+                                     const char *name, uint64_t *ino,
+                                     double *ttl)
+{
+    *ino = 0;
+    return dir_cache_lookup(c, dir, name, ttl, ino, NULL);
+}
+
+static void test_present_names(void **state)
+{
+    struct dir_cache *c = cache_new();
+    uint64_t ino;
+    double ttl;
+
+    (void)state;
+    dir_cache_made(c, D, dir_cache_stamp(c));
+    dir_cache_added(c, D, "a", 7);
+    dir_cache_added(c, D, "b", 0); /* a rename's new name: inode unknown */
+    fake_now += SEC / 4;
+    assert_int_equal(ask_ino(c, D, "a", &ino, &ttl), DIR_CACHE_PRESENT);
+    assert_int_equal(ino, 7);
+    assert_true(ttl > 0.74 && ttl < 0.76); /* only the time left */
+    assert_int_equal(ask_ino(c, D, "b", &ino, &ttl), DIR_CACHE_ASK);
+    assert_int_equal(ask_ino(c, D, "c", &ino, &ttl), DIR_CACHE_ABSENT);
+    /* a caller that cannot use an inode is told to ask */
+    assert_int_equal(ask(c, D, "a"), DIR_CACHE_ASK);
+    /* renamed over: the name now is an inode we do not know */
+    dir_cache_added(c, D, "a", 0);
+    assert_int_equal(ask_ino(c, D, "a", &ino, &ttl), DIR_CACHE_ASK);
+    dir_cache_added(c, D, "a", 9);
+    assert_int_equal(ask_ino(c, D, "a", &ino, &ttl), DIR_CACHE_PRESENT);
+    assert_int_equal(ino, 9);
+    fake_now += SEC;
+    assert_int_equal(ask_ino(c, D, "a", &ino, &ttl), DIR_CACHE_ASK);
+    dir_cache_free(c);
+}
+
+static void test_found_name_lists_dir(void **state)
+{
+    struct dir_cache *c = cache_new();
+    struct dir_cache_listing *l;
+    uint64_t ino;
+    double ttl;
+
+    (void)state;
+    assert_int_equal(ask_refresh(c, D, "x", &l), DIR_CACHE_ASK);
+    dir_cache_saw(c, D, "gone", false, 0); /* an absence tracks nothing */
+    assert_int_equal(ask_refresh(c, D, "x", &l), DIR_CACHE_ASK);
+    dir_cache_saw(c, D, "x", true, 5); /* the master found x */
+    assert_int_equal(ask_refresh(c, D, "y", &l), DIR_CACHE_REFRESH);
+    assert_int_equal(dir_cache_listing_add(l, "x", 5), 0);
+    assert_int_equal(dir_cache_listing_add(l, "y", 6), 0);
+    dir_cache_listing_end(c, l, 0);
+    assert_int_equal(ask_ino(c, D, "y", &ino, &ttl), DIR_CACHE_PRESENT);
+    assert_int_equal(ino, 6);
+    /* the master names another inode: someone replaced it, drop all */
+    dir_cache_saw(c, D, "x", true, 5);
+    assert_int_equal(dir_cache_count(c, D), 2);
+    dir_cache_saw(c, D, "x", true, 8);
+    assert_int_equal(dir_cache_count(c, D), -1);
+    dir_cache_free(c);
+}
+
+/* A directory listed large is listed again only after enough lookups. */
+static void test_relisting_paid_by_lookups(void **state)
+{
+    struct dir_cache *c = cache_new();
+    struct dir_cache_listing *l;
+    char name[32];
+    int asks;
+
+    (void)state;
+    dir_cache_saw(c, D, "f0", true, 1);
+    assert_int_equal(ask_refresh(c, D, "f0", &l), DIR_CACHE_REFRESH);
+    for (int i = 0; i < 1280; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        assert_int_equal(dir_cache_listing_add(l, name, (uint64_t)i + 1), 0);
+    }
+    dir_cache_listing_end(c, l, 0);
+    fake_now += 2 * SEC;
+    for (asks = 1; ask_refresh(c, D, "f1", &l) != DIR_CACHE_REFRESH; asks++)
+        assert_true(asks < 100);
+    assert_int_equal(asks, 1 + 1280 / DIR_CACHE_LIST_COST);
+    dir_cache_listing_end(c, l, -EIO);
+    dir_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +495,9 @@ int main(void)
         cmocka_unit_test(test_dirs_bounded),
         cmocka_unit_test(test_names_bounded),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_present_names),
+        cmocka_unit_test(test_found_name_lists_dir),
+        cmocka_unit_test(test_relisting_paid_by_lookups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
