@@ -229,7 +229,7 @@ static void remove_dir(struct dir_cache *c, struct dc_dir *d)
 
 /* Drop the least recently used directories (never keep) while over the
  * bound on names. */
-static void enforce_names(struct dir_cache *c, struct dc_dir *keep)
+static void enforce_names(struct dir_cache *c, const struct dc_dir *keep)
 {
     while (c->nnames > DIR_CACHE_NAMES && c->oldest && c->oldest != keep)
         remove_dir(c, c->oldest);
