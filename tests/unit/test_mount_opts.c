@@ -32,6 +32,7 @@ static void test_defaults(void **state)
     assert_false(o.writeback_cache);
     assert_false(o.verify_strict);
     assert_int_equal(o.read_ahead_kb, 1024);
+    assert_true(o.local_reads);
     assert_false(o.foreground);
     assert_string_equal(o.fuse_opts, "");
     mount_opts_free(&o);
@@ -45,7 +46,7 @@ static void test_o_keys(void **state)
                     "-o",
                     "_netdev,secret_file=/s,allow_other,x-systemd.automount,"
                     "attr_timeout=0.5,writeback_cache,nofail,ro,"
-                    "verify=strict,read_ahead_kb=0",
+                    "verify=strict,read_ahead_kb=0,local_reads=false",
                     "-d",
                     "-oretry_ms=100"};
     struct mount_opts o;
@@ -62,6 +63,7 @@ static void test_o_keys(void **state)
     assert_string_equal(o.fuse_opts, "allow_other,ro");
     assert_true(o.verify_strict);
     assert_int_equal(o.read_ahead_kb, 0);
+    assert_false(o.local_reads);
     mount_opts_free(&o);
 }
 
@@ -73,6 +75,7 @@ static void test_errors(void **state)
     char *badtime[] = {"mount.dfs", "h:1", "/m", "-o", "entry_timeout=-1"};
     char *badverify[] = {"mount.dfs", "h:1", "/m", "-o", "verify=maybe"};
     char *badra[] = {"mount.dfs", "h:1", "/m", "-o", "read_ahead_kb=-4"};
+    char *badlocal[] = {"mount.dfs", "h:1", "/m", "-o", "local_reads=maybe"};
     struct mount_opts o;
     char err[256];
 
@@ -95,6 +98,10 @@ static void test_errors(void **state)
     assert_int_equal(mount_opts_parse(ARGC(badra), badra, &o, err, sizeof(err)),
                      -EINVAL);
     assert_non_null(strstr(err, "read_ahead_kb"));
+    assert_int_equal(
+        mount_opts_parse(ARGC(badlocal), badlocal, &o, err, sizeof(err)),
+        -EINVAL);
+    assert_non_null(strstr(err, "local_reads"));
     mount_opts_free(&o);
 }
 
