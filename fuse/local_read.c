@@ -162,7 +162,7 @@ static int read_checked(int cfd, const struct local_chunk_reply *r,
         log_error("chunk %.12s from %s (local): %lld bytes, more than a "
                   "chunk",
                   id, addr, (long long)st.st_size);
-        return -EFBIG;
+        return -EBADMSG; /* cannot be the chunk: like bytes that fail */
     }
     rc = read_whole(cfd, (size_t)st.st_size, out);
     if (rc < 0) return rc == -ENOMEM ? rc : -ENOTCONN;

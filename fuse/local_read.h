@@ -35,8 +35,8 @@ void local_read_free(struct local_read *lr);
  * for, as an HTTP reply's must.  Otherwise:
  *   -ENOTCONN  no local server for addr, or the exchange failed: use HTTP
  *   -ENOENT    the server does not hold the chunk
- *   -EBADMSG   its bytes are not the chunk (logged)
- *   -EFBIG     the file is larger than max_len (logged)
+ *   -EBADMSG   its bytes are not the chunk, or there are more than
+ *              max_len of them (logged)
  *   -ENOMEM */
 int local_read_fetch(struct local_read *lr, const char *addr, const char *id,
                      size_t max_len, enum chunk_verify verify,

@@ -199,7 +199,7 @@ static void test_larger_than_a_chunk(void **state)
 
     assert_int_equal(local_read_fetch(f->reader, f->addr, id, 4096,
                                       CHUNK_VERIFY_FAST, &d),
-                     -EFBIG);
+                     -EBADMSG);
     free(b);
 }
 
