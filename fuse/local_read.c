@@ -97,6 +97,24 @@ static void give_back(struct local_read *lr, const char *addr, int fd)
     if (fd >= 0) close(fd);
 }
 
+/* A connection to addr failed: the server went or restarted, so the idle
+ * ones are dead too. */
+static void drop_idle(struct local_read *lr, const char *addr)
+{
+    int fds[LOCAL_READ_IDLE_MAX], n = 0;
+
+    pthread_mutex_lock(&lr->lock);
+    struct local_peer *p = peer_of(lr, addr);
+    if (p) {
+        n = p->nidle;
+        memcpy(fds, p->idle, sizeof(int) * (size_t)n);
+        p->nidle = 0;
+    }
+    pthread_mutex_unlock(&lr->lock);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+}
+
 static void mark_absent(struct local_read *lr, const char *addr)
 {
     pthread_mutex_lock(&lr->lock);
@@ -190,6 +208,7 @@ int local_read_fetch(struct local_read *lr, const char *addr, const char *id,
     if (rc < 0) {
         /* a server that restarted, or went: HTTP says which */
         close(fd);
+        drop_idle(lr, addr);
         return -ENOTCONN;
     }
     give_back(lr, addr, fd);
