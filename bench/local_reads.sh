@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# bench/local_reads.sh: what local reads (chunk files handed over a Unix
+# socket to a mount on the chunk servers' host, common/local_chunk.h) buy
+# a cold sequential read, against the same cluster read over HTTP
+# (-o local_reads=false), in the same run.
+#
+# One cluster (tools/cluster up in a temporary directory), one file of
+# SIZE MiB of random data.  Each round mounts it once with local reads
+# and once without, in turn, drops every cache (the mount's own too: a
+# new mount.dfs) and reads the file with dd, timing it and counting the
+# CPU time mount.dfs and the chunk servers used for it (from
+# /proc/PID/stat).  Prints every round and the medians, with HTTP/local
+# ratios (above 1: local reads are better).  Not a test: run it by hand,
+# as root (drop_caches).
+set -euo pipefail
+
+PROG=local_reads
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+
+ROUNDS=3
+SIZE_MB=1024
+WORK=""
+MNT_PID=""
+declare -A SECS CPU # "mode" -> values of each round
+
+usage() {
+    cat <<EOF
+usage: bench/local_reads.sh [--rounds N] [--size MB]
+
+Cold-reads one file through a mount with local reads and one without, in
+turn, and prints throughput, CPU seconds per GiB and the ratios.
+  --rounds N   rounds (default $ROUNDS)
+  --size MB    file size (default $SIZE_MB)
+Environment: DFS_BUILD (build directory), TMPDIR (where the cluster goes).
+EOF
+}
+
+die() {
+    echo "$PROG: $*" >&2
+    exit 1
+}
+
+while (($#)); do
+    case $1 in
+    --rounds) ROUNDS=${2:?}; shift 2 ;;
+    --size) SIZE_MB=${2:?}; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+done
+[[ $ROUNDS =~ ^[1-9][0-9]*$ && $SIZE_MB =~ ^[1-9][0-9]*$ ]] ||
+    die "--rounds and --size must be positive integers"
+[[ -w /proc/sys/vm/drop_caches ]] || die "needs root, to drop caches"
+
+BUILD=${DFS_BUILD:-$ROOT/build}
+CLUSTER="$ROOT/tools/cluster"
+
+unmount() {
+    mountpoint -q "$WORK/mnt2" && fusermount3 -u "$WORK/mnt2"
+    if [[ -n $MNT_PID ]]; then
+        while kill -0 "$MNT_PID" 2>/dev/null; do sleep 0.1; done
+        MNT_PID=""
+    fi
+}
+
+cleanup() {
+    set +e
+    [[ -n $WORK ]] || return 0
+    unmount
+    DFS_BUILD=$BUILD "$CLUSTER" down "$WORK/cluster" >/dev/null 2>&1
+    rm -rf --one-file-system "$WORK"
+}
+trap cleanup EXIT
+
+# user+system CPU ticks of the given pids, summed
+cpu_ticks() {
+    local p t=0 f
+    for p in "$@"; do
+        read -r -a f <"/proc/$p/stat"
+        t=$((t + f[13] + f[14]))
+    done
+    echo "$t"
+}
+
+# mount2 MODE: mount the cluster at $WORK/mnt2 with local_reads=MODE.
+mount2() {
+    mkdir -p "$WORK/mnt2"
+    "$BUILD/fuse/mount.dfs" "$(cat "$WORK/cluster/master.addr")" "$WORK/mnt2" \
+        -o "secret_file=$WORK/cluster/secret,local_reads=$1" -f \
+        </dev/null >>"$WORK/mount2.log" 2>&1 &
+    MNT_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        mountpoint -q "$WORK/mnt2" && return 0
+        sleep 0.1
+    done
+    die "mount with local_reads=$1 not ready (see $WORK/mount2.log)"
+}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/dfs-local-reads.XXXXXX")
+echo "$PROG: cluster in $WORK/cluster, $SIZE_MB MiB file"
+DFS_BUILD=$BUILD "$CLUSTER" up "$WORK/cluster" >/dev/null
+head -c $((SIZE_MB << 20)) /dev/urandom >"$WORK/cluster/mnt/file"
+fusermount3 -u "$WORK/cluster/mnt" # the bench's mounts only from here
+read -r -a SERVERS <<<"$(cat "$WORK"/cluster/chunk*.pid | xargs)"
+
+for ((r = 1; r <= ROUNDS; r++)); do
+    for mode in true false; do
+        mount2 "$mode"
+        sync
+        echo 3 >/proc/sys/vm/drop_caches
+        c0=$(cpu_ticks "$MNT_PID" "${SERVERS[@]}")
+        s=$(timed dd if="$WORK/mnt2/file" of=/dev/null bs=1M status=none)
+        c1=$(cpu_ticks "$MNT_PID" "${SERVERS[@]}")
+        cpu=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v mb="$SIZE_MB" \
+            'BEGIN { printf "%.3f", t / hz * 1024 / mb }')
+        SECS[$mode]+="$s "
+        CPU[$mode]+="$cpu "
+        printf 'round %d  local_reads=%-5s  %6.0f MB/s  %s CPU s/GiB\n' "$r" \
+            "$mode" "$(awk -v s="$s" -v mb="$SIZE_MB" 'BEGIN { print mb * 1.048576 / s }')" "$cpu"
+        unmount
+    done
+done
+
+# shellcheck disable=SC2086  # one argument per round is wanted
+{
+    ls=$(median ${SECS[true]})
+    hs=$(median ${SECS[false]})
+    lc=$(median ${CPU[true]})
+    hc=$(median ${CPU[false]})
+}
+echo "median of $ROUNDS                local reads        HTTP   HTTP/local"
+awk -v ls="$ls" -v hs="$hs" -v mb="$SIZE_MB" 'BEGIN {
+    printf "cold read MB/s        %12.0f %11.0f %12.2f\n", mb * 1.048576 / ls,
+        mb * 1.048576 / hs, hs / ls }'
+awk -v lc="$lc" -v hc="$hc" 'BEGIN {
+    printf "CPU s per GiB         %12.3f %11.3f %12.2f\n", lc, hc, hc / lc }'
