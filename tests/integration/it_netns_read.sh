@@ -30,6 +30,7 @@ if ! ip netns add "$NS" 2>/dev/null; then
     echo "[$TEST] SKIP: cannot make a network namespace here"
     exit 77
 fi
+trap netns_down EXIT # until it_begin has made the cluster directory
 it_begin
 trap 'st=$?; trap - ERR; set +e; netns_down; (exit "$st"); cleanup' EXIT
 NS_PID_FILE=$DIR/mount_ns.pid
