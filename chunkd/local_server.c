@@ -27,6 +27,7 @@ struct local_server {
     int stop_pipe[2];
     struct pollfd fds[SLOTS];
     pid_t pids[SLOTS]; /* each reader's pid, for the log */
+    pid_t last_pid;    /* of the last reader admitted */
     pthread_t thread;
 };
 
@@ -74,7 +75,11 @@ static void admit(struct local_server *ls)
     }
     ls->fds[slot].fd = fd;
     ls->pids[slot] = pid;
-    log_info("local reads: pid %d connected", (int)pid);
+    /* A mount opens more connections as its readers grow busier: say so
+     * once per reader, not once per connection. */
+    log_msg(pid == ls->last_pid ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+            "local reads: pid %d connected", (int)pid);
+    ls->last_pid = pid;
 }
 
 /* One request of the reader in slot; false when it is gone. */
