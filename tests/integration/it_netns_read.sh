@@ -26,11 +26,12 @@ netns_down() {
     return 0
 }
 
-if ! ip netns add "$NS" 2>/dev/null; then
-    echo "[$TEST] SKIP: cannot make a network namespace here"
+trap netns_down EXIT # until it_begin has made the cluster directory
+if ! ip netns add "$NS" 2>/dev/null ||
+    ! ip link add "$VETH" type veth peer name "${VETH}n" netns "$NS" 2>/dev/null; then
+    echo "[$TEST] SKIP: cannot make a network namespace and a veth pair here"
     exit 77
 fi
-trap netns_down EXIT # until it_begin has made the cluster directory
 it_begin
 trap 'st=$?; trap - ERR; set +e; netns_down; (exit "$st"); cleanup' EXIT
 NS_PID_FILE=$DIR/mount_ns.pid
@@ -41,7 +42,6 @@ HOST_IP=$NET.1
 NS_IP=$NET.2
 
 step "a second host: namespace $NS at $NS_IP, this one at $HOST_IP"
-ip link add "$VETH" type veth peer name "${VETH}n" netns "$NS"
 ip addr add "$HOST_IP/30" dev "$VETH"
 ip link set "$VETH" up
 ip -n "$NS" addr add "$NS_IP/30" dev "${VETH}n"
