@@ -19,10 +19,10 @@ netns_down() {
     if [[ -n $NS_PID_FILE && -s $NS_PID_FILE ]]; then
         local pid
         pid=$(<"$NS_PID_FILE")
-        pid_alive "$pid" && kill "$pid" 2>/dev/null
+        if pid_alive "$pid"; then kill "$pid" 2>/dev/null || true; fi
     fi
-    ip link del "$VETH" 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
+    ip link del "$VETH" 2>/dev/null || true
+    ip netns del "$NS" 2>/dev/null || true
     return 0
 }
 
