@@ -57,6 +57,17 @@ bool meta_weak_hint_take(struct meta *m);
  * worked out from them is still right while it stays the same. */
 uint64_t meta_placement_version(struct meta *m);
 
+/* Several changes in one transaction (one write of the log instead of
+ * one per change), each still on its own: between meta_batch_begin and
+ * meta_batch_end the calling thread's changes are savepoints, so one
+ * that fails is undone alone and the others stand.  meta_batch_end
+ * commits them all: 0, or -errno when nothing was kept (the store
+ * refused the commit, or undid the whole transaction itself, as SQLite
+ * does on a full disk or an I/O error).  The store is held for the whole
+ * batch.  No nesting. */
+int meta_batch_begin(struct meta *m);
+int meta_batch_end(struct meta *m);
+
 /* ---- namespace (namespace.c) ---- */
 
 int meta_lookup(struct meta *m, uint64_t parent, const char *name,

@@ -109,6 +109,9 @@ static int64_t realtime_ms(void *arg)
  * ctime and its parent's mtime the same value (mount.dfs relies on that to
  * update the parent's cached attributes without asking again). */
 static __thread int64_t tx_now_ns;
+/* This thread runs a batch (meta_batch_begin): its transactions are
+ * savepoints of the batch's. */
+static __thread bool in_batch;
 
 static int64_t clock_now_ns(void)
 {
@@ -245,6 +248,9 @@ int meta_step_row(struct meta *m, sqlite3_stmt *st)
 static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
+static const char sql_savepoint[] = "SAVEPOINT op";
+static const char sql_release[] = "RELEASE op";
+static const char sql_rollback_to[] = "ROLLBACK TO op";
 
 static int exec_simple(struct meta *m, const char *sql)
 {
@@ -260,10 +266,17 @@ static int exec_script(struct meta *m, const char *sql)
 
 int meta_tx_begin(struct meta *m)
 {
+    int rc;
+
     meta_lock(m);
-    /* IMMEDIATE takes the write lock now, so the transaction cannot fail
-     * half way with SQLITE_BUSY on its first write. */
-    int rc = exec_simple(m, sql_begin);
+    if (in_batch)
+        /* the batch's transaction is gone if SQLite undid it */
+        rc = sqlite3_get_autocommit(m->db) ? -EIO
+                                           : exec_simple(m, sql_savepoint);
+    else
+        /* IMMEDIATE takes the write lock now, so the transaction cannot
+         * fail half way with SQLITE_BUSY on its first write. */
+        rc = exec_simple(m, sql_begin);
     if (rc < 0)
         meta_unlock(m);
     else
@@ -271,9 +284,22 @@ int meta_tx_begin(struct meta *m)
     return rc;
 }
 
+/* The end of one change inside a batch: kept, or undone alone. */
+static int savepoint_end(struct meta *m, int rc)
+{
+    if (rc == 0) rc = exec_simple(m, sql_release);
+    if (rc < 0) {
+        (void)exec_simple(m, sql_rollback_to);
+        (void)exec_simple(m, sql_release);
+    }
+    return rc;
+}
+
 int meta_tx_end(struct meta *m, int rc)
 {
-    if (rc == 0) {
+    if (in_batch) {
+        rc = savepoint_end(m, rc);
+    } else if (rc == 0) {
         rc = exec_simple(m, sql_commit);
         if (rc < 0) (void)exec_simple(m, sql_rollback);
     } else {
@@ -282,6 +308,27 @@ int meta_tx_end(struct meta *m, int rc)
     tx_now_ns = 0;
     meta_unlock(m);
     return rc;
+}
+
+int meta_batch_begin(struct meta *m)
+{
+    if (in_batch) return -EINVAL;
+    int rc = meta_tx_begin(m); /* holds the store until meta_batch_end */
+    if (rc == 0) in_batch = true;
+    return rc;
+}
+
+int meta_batch_end(struct meta *m)
+{
+    if (!in_batch) return -EINVAL;
+    in_batch = false;
+    if (sqlite3_get_autocommit(m->db)) { /* SQLite undid it all */
+        log_error("%s: a batch of changes was rolled back", m->path);
+        tx_now_ns = 0;
+        meta_unlock(m);
+        return -EIO;
+    }
+    return meta_tx_end(m, 0);
 }
 
 void meta_attr_from_row(sqlite3_stmt *st, int col, struct dfs_attr *a)
@@ -456,7 +503,12 @@ int meta_open(const char *path, const struct meta_format *fmt,
         free(m);
         return set_err(err, errlen, -ENOMEM, "%s: %s", path, "out of memory");
     }
-    pthread_mutex_init(&m->lock, NULL);
+    /* recursive: a batch holds the store while its changes take it */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&m->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
     meta_set_clock(m, NULL, NULL);
     m->dead_after_ms = 10000;
     m->weak_hint = true; /* nothing is known about the replicas yet */

@@ -456,9 +456,12 @@ static json_object *batch_one(struct meta *m, json_object *in)
 }
 
 /* Several ops in one round trip, applied in order, each on its own as if
- * it came alone (its own transaction; one failing stops nothing), so a
+ * it came alone (one failing is undone alone and stops nothing), so a
  * client can send changes it has already answered for ahead of a call
- * that needs a reply.  The reply has one result per op. */
+ * that needs a reply.  The reply has one result per op.  All of them are
+ * committed together (meta_batch_begin): a file's create and its commit
+ * cost one write of the store's log, not two.  If that commit fails,
+ * none is kept and the whole call fails. */
 static int op_batch(struct meta *m, json_object *in, json_object *out,
                     char *err, size_t errlen)
 {
@@ -472,15 +475,23 @@ static int op_batch(struct meta *m, json_object *in, json_object *out,
                  DFS_BATCH_MAX);
         return -EINVAL;
     }
-    results = json_object_new_array_ext((int)n);
-    for (size_t i = 0; i < n; i++) {
-        json_object *op = json_object_array_get_idx(ops, i);
-        if (!json_object_is_type(op, json_type_object)) {
-            json_object_put(results);
+    for (size_t i = 0; i < n; i++)
+        if (!json_object_is_type(json_object_array_get_idx(ops, i),
+                                 json_type_object)) {
             snprintf(err, errlen, "op %zu of the batch is not an object", i);
             return -EINVAL;
         }
-        json_object_array_add(results, batch_one(m, op));
+    rc = meta_batch_begin(m);
+    if (rc < 0) return rc;
+    results = json_object_new_array_ext((int)n);
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(results,
+                              batch_one(m, json_object_array_get_idx(ops, i)));
+    rc = meta_batch_end(m);
+    if (rc < 0) {
+        json_object_put(results);
+        snprintf(err, errlen, "the batch could not be committed");
+        return rc;
     }
     json_object_object_add(out, K_RESULTS, results);
     return 0;

@@ -729,6 +729,36 @@ static void test_ino_reserve(void **state)
     assert_true(mkfile_ok(f->m, 1, "own2") > second + 1);
 }
 
+/* A batch commits its changes together; one that fails is undone alone. */
+static void test_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct dfs_attr a;
+    uint64_t file, dir;
+
+    assert_int_equal(meta_batch_end(f->m), -EINVAL); /* none begun */
+    assert_int_equal(meta_batch_begin(f->m), 0);
+    assert_int_equal(meta_batch_begin(f->m), -EINVAL); /* no nesting */
+    file = mkfile_ok(f->m, 1, "a");
+    assert_int_equal(mknod_mode(f->m, 1, "a", S_IFREG | 0644, &a), -EEXIST);
+    dir = mkdir_ok(f->m, 1, "d");
+    assert_int_equal(meta_rename(f->m, 1, "missing", 1, "b", 0),
+                     -ENOENT);
+    assert_int_equal(meta_lookup(f->m, 1, "a", &a), 0); /* seen inside */
+    assert_int_equal(meta_batch_end(f->m), 0);
+    /* committed: there after the store is closed and opened again */
+    meta_close(f->m);
+    f->m = NULL;
+    assert_int_equal(open_meta(f, CS), 0);
+    assert_int_equal(ino_of(f->m, 1, "a"), file);
+    assert_int_equal(ino_of(f->m, 1, "d"), dir);
+    assert_int_equal(meta_lookup(f->m, 1, "b", &a), -ENOENT);
+    assert_int_equal(nlink_of(f->m, 1), 3);
+    /* and changes outside a batch are their own transactions again */
+    mkfile_ok(f->m, dir, "after");
+    assert_int_equal(meta_batch_end(f->m), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,6 +779,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_node_liveness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_node_drain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ino_reserve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
