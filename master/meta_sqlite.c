@@ -486,7 +486,11 @@ static int configure(struct meta *m, char *err, size_t errlen)
     sqlite3_finalize(st);
     rc = sqlite3_exec(m->db,
                       "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                      " PRAGMA cache_size=-" META_CACHE_KIB ";",
+                      " PRAGMA cache_size=-" META_CACHE_KIB ";"
+                      /* a batch's savepoints keep the pages they may have
+                       * to restore in a sub-journal: in memory, not in a
+                       * temporary file written for every op */
+                      " PRAGMA temp_store=MEMORY;",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return set_err(err, errlen, -EIO, "%s: %s", m->path,
