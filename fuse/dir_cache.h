@@ -1,6 +1,7 @@
 /*
  * dir_cache.h - the names of directories this mount knows completely, to
- * answer "no such name" without asking the master.
+ * answer lookups ("no such name", or the inode a name is) without asking
+ * the master.
  *
  * Why: the kernel asks LOOKUP before every open(O_CREAT), mkdir, rename
  * target or lstat of a name it holds no dentry for, and when the name does

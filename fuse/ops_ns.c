@@ -12,7 +12,8 @@
  * answered locally.  A missing name is answered as a negative entry
  * (inode 0) that the kernel keeps for entry_timeout, like a positive one.
  * In a directory the dir cache knows whole (made or listed within
- * entry_timeout) a missing name is answered without asking; every change
+ * entry_timeout) a missing name is answered without asking, and so is a
+ * name it holds whose inode's attributes the attr cache has; every change
  * of a name is reported to that cache once the master has answered.
  */
 #include "ops.h"
