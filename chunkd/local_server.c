@@ -88,11 +88,12 @@ static bool serve(struct local_server *ls, int slot)
     struct local_chunk_reply r = {0};
     char id[CHUNK_ID_STRLEN];
     int chunk_fd = -1, fd = ls->fds[slot].fd;
+    uint64_t size;
     int rc = local_chunk_read_request(fd, id);
 
     if (rc < 0 && rc != -EINVAL) return false;
     if (rc == 0) {
-        rc = chunk_store_open_read(ls->store, id, &chunk_fd, &r.size);
+        rc = chunk_store_open_read(ls->store, id, &chunk_fd, &size);
         if (rc == 0 && chunk_store_read_check(chunk_fd, r.check) < 0)
             r.check[0] = '\0';
     }

@@ -91,7 +91,8 @@ static int recv_msg(int fd, void *msg, size_t len, int *got_fd)
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(int))];
     } ctl;
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+    struct msghdr mh = {.msg_iov = &iov,
+                        .msg_iovlen = 1,
                         .msg_control = ctl.buf,
                         .msg_controllen = sizeof(ctl.buf)};
     int passed = -1;
@@ -113,19 +114,38 @@ static int recv_msg(int fd, void *msg, size_t len, int *got_fd)
     return 0;
 }
 
-/* mac(role key, tag || first || second) */
-static int proof_mac(const struct auth_keys *k, enum auth_role role,
-                     const unsigned char *first, const unsigned char *second,
-                     unsigned char mac[AUTH_BLOB_MAC_BYTES], bool check)
-{
-    unsigned char m[LOCAL_CHUNK_TAG_BYTES + 2 * LOCAL_CHUNK_NONCE_BYTES] = {0};
+/* What a role's proof is a mac of: tag || first || second. */
+struct proof_msg {
+    unsigned char b[LOCAL_CHUNK_TAG_BYTES + 2 * LOCAL_CHUNK_NONCE_BYTES];
+};
 
-    snprintf((char *)m, LOCAL_CHUNK_TAG_BYTES, "%s", auth_role_name(role));
-    memcpy(m + LOCAL_CHUNK_TAG_BYTES, first, LOCAL_CHUNK_NONCE_BYTES);
-    memcpy(m + LOCAL_CHUNK_TAG_BYTES + LOCAL_CHUNK_NONCE_BYTES, second,
+static struct proof_msg proof_msg(enum auth_role role,
+                                  const unsigned char *first,
+                                  const unsigned char *second)
+{
+    struct proof_msg m = {{0}};
+
+    snprintf((char *)m.b, LOCAL_CHUNK_TAG_BYTES, "%s", auth_role_name(role));
+    memcpy(m.b + LOCAL_CHUNK_TAG_BYTES, first, LOCAL_CHUNK_NONCE_BYTES);
+    memcpy(m.b + LOCAL_CHUNK_TAG_BYTES + LOCAL_CHUNK_NONCE_BYTES, second,
            LOCAL_CHUNK_NONCE_BYTES);
-    return check ? auth_check_blob(k, role, m, sizeof(m), mac)
-                 : auth_mac_blob(k, role, m, sizeof(m), mac);
+    return m;
+}
+
+static int prove(const struct auth_keys *k, enum auth_role role,
+                 const unsigned char *first, const unsigned char *second,
+                 unsigned char mac[AUTH_BLOB_MAC_BYTES])
+{
+    struct proof_msg m = proof_msg(role, first, second);
+    return auth_mac_blob(k, role, m.b, sizeof(m.b), mac);
+}
+
+static int check_proof(const struct auth_keys *k, enum auth_role role,
+                       const unsigned char *first, const unsigned char *second,
+                       const unsigned char mac[AUTH_BLOB_MAC_BYTES])
+{
+    struct proof_msg m = proof_msg(role, first, second);
+    return auth_check_blob(k, role, m.b, sizeof(m.b), mac);
 }
 
 int local_chunk_listen(const char *addr, char *err, size_t errlen)
@@ -142,8 +162,8 @@ int local_chunk_listen(const char *addr, char *err, size_t errlen)
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) < 0 ||
         listen(fd, 64) < 0) {
         rc = -errno;
-        snprintf(err, errlen, "local read socket @%s%s: %s",
-                 LOCAL_CHUNK_PREFIX, addr, strerror(-rc));
+        snprintf(err, errlen, "local read socket @%s%s: %s", LOCAL_CHUNK_PREFIX,
+                 addr, strerror(-rc));
         if (fd >= 0) close(fd);
         return rc;
     }
@@ -162,13 +182,12 @@ static int client_prove(int fd, const struct auth_keys *k)
         hello.version != LOCAL_CHUNK_VERSION)
         return -EPROTO;
     randombytes_buf(mine.nonce, sizeof(mine.nonce));
-    rc = proof_mac(k, AUTH_ROLE_CLIENT, hello.nonce, mine.nonce, mine.mac,
-                   false);
+    rc = prove(k, AUTH_ROLE_CLIENT, hello.nonce, mine.nonce, mine.mac);
     if (rc == 0) rc = send_msg(fd, &mine, sizeof(mine), -1);
     if (rc == 0) rc = recv_msg(fd, &theirs, sizeof(theirs), NULL);
     if (rc == 0)
-        rc = proof_mac(k, AUTH_ROLE_CHUNKD, mine.nonce, hello.nonce,
-                       theirs.mac, true);
+        rc = check_proof(k, AUTH_ROLE_CHUNKD, mine.nonce, hello.nonce,
+                         theirs.mac);
     return rc == -EPIPE ? -EACCES : rc; /* a server that hangs up refused */
 }
 
@@ -206,11 +225,10 @@ int local_chunk_accept(int fd, const struct auth_keys *k, int timeout_ms)
     rc = send_msg(fd, &hello, sizeof(hello), -1);
     if (rc == 0) rc = recv_msg(fd, &theirs, sizeof(theirs), NULL);
     if (rc == 0)
-        rc = proof_mac(k, AUTH_ROLE_CLIENT, hello.nonce, theirs.nonce,
-                       theirs.mac, true);
+        rc = check_proof(k, AUTH_ROLE_CLIENT, hello.nonce, theirs.nonce,
+                         theirs.mac);
     if (rc == 0)
-        rc = proof_mac(k, AUTH_ROLE_CHUNKD, theirs.nonce, hello.nonce,
-                       mine.mac, false);
+        rc = prove(k, AUTH_ROLE_CHUNKD, theirs.nonce, hello.nonce, mine.mac);
     if (rc == 0) rc = send_msg(fd, &mine, sizeof(mine), -1);
     return rc;
 }

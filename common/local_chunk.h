@@ -25,7 +25,7 @@
  *   server -> client  proof    {0, mac(chunkd key, "chunkd" nonce_c nonce_s)}
  *   then any number of
  *   client -> server  request  {chunk id}
- *   server -> client  reply    {errno or 0, size, check} + the descriptor
+ *   server -> client  reply    {errno or 0, check} + the descriptor
  *
  * Both ends are the same build on the same host, so the messages are
  * plain structs; the version in the hello keeps different builds apart.
@@ -42,10 +42,10 @@
 #define LOCAL_CHUNK_VERSION 1
 #define LOCAL_CHUNK_NONCE_BYTES 16
 
+/* The size is not sent: the reader fstat()s the descriptor anyway (it
+ * must be a regular file). */
 struct local_chunk_reply {
-    int32_t err;   /* 0, or the errno of opening the chunk (ENOENT) */
-    uint32_t pad;
-    uint64_t size; /* bytes in the file */
+    int32_t err; /* 0, or the errno of opening the chunk (ENOENT) */
     char check[CHUNK_CHECK_STRLEN]; /* stored check text, "" when none */
 };
 

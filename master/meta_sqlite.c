@@ -322,13 +322,9 @@ int meta_batch_end(struct meta *m)
 {
     if (!in_batch) return -EINVAL;
     in_batch = false;
-    if (sqlite3_get_autocommit(m->db)) { /* SQLite undid it all */
-        log_error("%s: a batch of changes was rolled back", m->path);
-        tx_now_ns = 0;
-        meta_unlock(m);
-        return -EIO;
-    }
-    return meta_tx_end(m, 0);
+    bool undone = sqlite3_get_autocommit(m->db); /* SQLite undid it all */
+    if (undone) log_error("%s: a batch of changes was rolled back", m->path);
+    return meta_tx_end(m, undone ? -EIO : 0);
 }
 
 void meta_attr_from_row(sqlite3_stmt *st, int col, struct dfs_attr *a)

@@ -43,8 +43,7 @@ struct fixture {
     struct local_read *reader;
 };
 
-static void load_keys(const char *dir, const char *name,
-                      struct auth_keys *k)
+static void load_keys(const char *dir, const char *name, struct auth_keys *k)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -66,8 +65,7 @@ static int setup(void **state)
     load_keys(f->dir, "secret", &f->keys);
     load_keys(f->dir, "other", &f->other);
     /* any text names a server; unique, so tests never meet each other */
-    snprintf(f->addr, sizeof(f->addr), "test-%d-%d:1", (int)getpid(),
-             serial++);
+    snprintf(f->addr, sizeof(f->addr), "test-%d-%d:1", (int)getpid(), serial++);
     f->server = local_server_start(f->addr, f->store, &f->keys);
     assert_non_null(f->server);
     f->reader = local_read_new(&f->keys);
@@ -100,9 +98,16 @@ static unsigned char *store_random(struct fixture *f, size_t len,
     assert_non_null(b);
     randombytes_buf(b, len);
     chunk_id_compute(b, len, id);
-    assert_int_equal(chunk_store_put(f->store, id, b, len, false, &created),
-                     0);
+    assert_int_equal(chunk_store_put(f->store, id, b, len, false, &created), 0);
     return b;
+}
+
+/* The fixture's reader asks its server for id, as a chunk at most
+ * CHUNK_MAX long. */
+static int fetch(struct fixture *f, const char *id, enum chunk_verify verify,
+                 struct chunk_data **d)
+{
+    return local_read_fetch(f->reader, f->addr, id, CHUNK_MAX, verify, d);
 }
 
 static void test_reads_stored_chunk(void **state)
@@ -114,16 +119,12 @@ static void test_reads_stored_chunk(void **state)
 
     /* twice: the second goes over the same, kept connection */
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(local_read_fetch(f->reader, f->addr, id, CHUNK_MAX,
-                                          CHUNK_VERIFY_FAST, &d),
-                         0);
+        assert_int_equal(fetch(f, id, CHUNK_VERIFY_FAST, &d), 0);
         assert_int_equal(d->len, 300000);
         assert_memory_equal(d->data, b, 300000);
         chunk_data_put(d);
     }
-    assert_int_equal(local_read_fetch(f->reader, f->addr, id, CHUNK_MAX,
-                                      CHUNK_VERIFY_STRICT, &d),
-                     0);
+    assert_int_equal(fetch(f, id, CHUNK_VERIFY_STRICT, &d), 0);
     assert_memory_equal(d->data, b, 300000);
     chunk_data_put(d);
     free(b);
@@ -136,9 +137,7 @@ static void test_missing_chunk(void **state)
     struct chunk_data *d;
 
     chunk_id_compute("never stored", 12, id);
-    assert_int_equal(local_read_fetch(f->reader, f->addr, id, CHUNK_MAX,
-                                      CHUNK_VERIFY_FAST, &d),
-                     -ENOENT);
+    assert_int_equal(fetch(f, id, CHUNK_VERIFY_FAST, &d), -ENOENT);
     assert_null(d);
 }
 
@@ -150,9 +149,9 @@ static void test_no_server_here(void **state)
     struct chunk_data *d;
 
     snprintf(addr, sizeof(addr), "%s-elsewhere", f->addr);
-    assert_int_equal(local_read_fetch(f->reader, addr, id, CHUNK_MAX,
-                                      CHUNK_VERIFY_FAST, &d),
-                     -ENOTCONN);
+    assert_int_equal(
+        local_read_fetch(f->reader, addr, id, CHUNK_MAX, CHUNK_VERIFY_FAST, &d),
+        -ENOTCONN);
     free(b);
 }
 
@@ -180,13 +179,9 @@ static void test_damaged_bytes_refused(void **state)
     struct chunk_data *d;
 
     damage(f, id, 123456);
-    assert_int_equal(local_read_fetch(f->reader, f->addr, id, CHUNK_MAX,
-                                      CHUNK_VERIFY_FAST, &d),
-                     -EBADMSG);
+    assert_int_equal(fetch(f, id, CHUNK_VERIFY_FAST, &d), -EBADMSG);
     assert_null(d);
-    assert_int_equal(local_read_fetch(f->reader, f->addr, id, CHUNK_MAX,
-                                      CHUNK_VERIFY_STRICT, &d),
-                     -EBADMSG);
+    assert_int_equal(fetch(f, id, CHUNK_VERIFY_STRICT, &d), -EBADMSG);
     free(b);
 }
 
@@ -197,9 +192,9 @@ static void test_larger_than_a_chunk(void **state)
     unsigned char *b = store_random(f, 5000, id);
     struct chunk_data *d;
 
-    assert_int_equal(local_read_fetch(f->reader, f->addr, id, 4096,
-                                      CHUNK_VERIFY_FAST, &d),
-                     -EBADMSG);
+    assert_int_equal(
+        local_read_fetch(f->reader, f->addr, id, 4096, CHUNK_VERIFY_FAST, &d),
+        -EBADMSG);
     free(b);
 }
 
@@ -224,9 +219,7 @@ static void test_reader_without_secret(void **state)
     assert_int_equal(local_chunk_connect(f->addr, &half, 1000), -EACCES);
     local_read_free(stranger);
     /* the server is still there for those who hold it */
-    assert_int_equal(local_read_fetch(f->reader, f->addr, id, CHUNK_MAX,
-                                      CHUNK_VERIFY_FAST, &d),
-                     0);
+    assert_int_equal(fetch(f, id, CHUNK_VERIFY_FAST, &d), 0);
     chunk_data_put(d);
     free(b);
 }
@@ -254,7 +247,6 @@ static void *impostor_main(void *p)
     }
     if (local_chunk_accept(fd, &im->keys, 1000) == 0 &&
         local_chunk_read_request(fd, id) == 0) {
-        r.size = 5;
         local_chunk_send_reply(fd, &r, im->file_fd);
     }
     close(fd);
@@ -279,9 +271,9 @@ static void test_server_without_secret(void **state)
     assert_true(im.listen_fd >= 0);
     assert_int_equal(pthread_create(&t, NULL, impostor_main, &im), 0);
     chunk_id_compute("fake!", 5, id);
-    assert_int_equal(local_read_fetch(f->reader, addr, id, CHUNK_MAX,
-                                      CHUNK_VERIFY_FAST, &d),
-                     -ENOTCONN);
+    assert_int_equal(
+        local_read_fetch(f->reader, addr, id, CHUNK_MAX, CHUNK_VERIFY_FAST, &d),
+        -ENOTCONN);
     pthread_join(t, NULL);
     close(im.listen_fd);
     close(im.file_fd);
@@ -306,8 +298,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reads_stored_chunk, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_missing_chunk, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_server_here, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_no_server_here, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_bytes_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_larger_than_a_chunk, setup,
