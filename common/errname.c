@@ -72,6 +72,8 @@ int errname_http_status(int err)
         return 413;
     case ESTALE:
         return 410;
+    case EAGAIN: /* a lease holder's turn first: ask again */
+        return 503;
     default:
         return 500;
     }

@@ -98,6 +98,10 @@
 #define K_OPS "ops"         /* batch: the ops, each {"op": name, ...} */
 #define K_RESULTS "results" /* batch: each op's reply or error object */
 #define K_FROM "from"
+/* lease: the client held this lease before (a reclaim after a restart) */
+#define K_HELD "held"
+/* lease: how long the lease runs from when the master answered */
+#define K_MS "ms"
 /* heartbeat: chunks this node stored on a copy command since its last
  * answered beat */
 #define K_ADDED "added"
@@ -154,5 +158,10 @@
 /* HTTP header of a whole-chunk GET reply: the chunk's fast checksum as
  * the server computed it when it verified the id (see chunk_check.h). */
 #define DFS_CHECK_HEADER "X-Dfs-Check"
+/* HTTP header naming the calling client (a mount), chosen at random when
+ * it starts: who holds a directory lease (master/leases.h). */
+#define DFS_CLIENT_HEADER "X-Dfs-Client"
+/* How long a directory lease runs unless renewed. */
+#define DFS_LEASE_TERM_MS 2000
 
 #endif

@@ -20,8 +20,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fuzz_common.h"
 #include "http_server.h"
 #include "json_util.h"
@@ -53,12 +55,14 @@ const char *http_request_arg(const struct http_request *req, const char *name)
     return NULL;
 }
 
+/* Every call comes from one client, so lease ops are taken and renewed
+ * (another client's gate is covered by tests/unit/test_leases). */
 const char *http_request_header(const struct http_request *req,
                                 const char *name)
 {
     (void)req;
-    (void)name;
-    return NULL;
+    return strcmp(name, DFS_CLIENT_HEADER) == 0 ? "00112233445566778899aabbccddeeff"
+                                                : NULL;
 }
 
 static void fuzz_check_attr(json_object *body)
@@ -155,12 +159,16 @@ static void fuzz_store_open(void)
     }
     fuzz_ctx.meta = fuzz_meta;
     fuzz_ctx.repair = repair_new(fuzz_meta);
-    if (!fuzz_ctx.repair) abort();
+    /* started a term ago: no restart grace holding changes back */
+    fuzz_ctx.leases = leases_new(DFS_LEASE_TERM_MS,
+                                 clock_monotonic_ms() - DFS_LEASE_TERM_MS);
+    if (!fuzz_ctx.repair || !fuzz_ctx.leases) abort();
 }
 
 static void fuzz_store_close(void)
 {
     repair_free(fuzz_ctx.repair);
+    leases_free(fuzz_ctx.leases);
     meta_close(fuzz_meta);
 }
 

@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "auth.h"
 #include "chunk_id.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "fsutil.h"
@@ -272,8 +273,10 @@ int main(int argc, char **argv)
     }
 
     daemon_block_signals(&stop_signals);
-    struct master_ctx mc = {m, repair_new(m), gc_new(m, opt_gc_grace_ms)};
-    if (!mc.repair || !mc.gc) daemon_die(1, "out of memory");
+    struct master_ctx mc = {
+        m, repair_new(m), gc_new(m, opt_gc_grace_ms),
+        leases_new(DFS_LEASE_TERM_MS, clock_monotonic_ms())};
+    if (!mc.repair || !mc.gc || !mc.leases) daemon_die(1, "out of memory");
     struct http_server_config hc = {
         .listen = listen,
         .routes = routes,
@@ -297,6 +300,7 @@ int main(int argc, char **argv)
     http_server_stop(server);
     repair_free(mc.repair);
     gc_free(mc.gc);
+    leases_free(mc.leases);
     meta_close(m);
     config_free(options);
     sodium_memzero(&keys, sizeof(keys));

@@ -68,6 +68,13 @@ uint64_t meta_placement_version(struct meta *m);
 int meta_batch_begin(struct meta *m);
 int meta_batch_end(struct meta *m);
 
+/* Hold the store: no other thread's call runs until meta_let_go (this
+ * thread's do; holds nest).  For a check made outside the store that
+ * must stay true until a change is made: a directory lease
+ * (leases.h). */
+void meta_hold(struct meta *m);
+void meta_let_go(struct meta *m);
+
 /* ---- namespace (namespace.c) ---- */
 
 int meta_lookup(struct meta *m, uint64_t parent, const char *name,

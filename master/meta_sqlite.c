@@ -183,6 +183,16 @@ void meta_unlock(struct meta *m)
     pthread_mutex_unlock(&m->lock);
 }
 
+void meta_hold(struct meta *m)
+{
+    meta_lock(m);
+}
+
+void meta_let_go(struct meta *m)
+{
+    meta_unlock(m);
+}
+
 int meta_errno(struct meta *m, int rc, const char *what)
 {
     switch (rc & 0xff) {

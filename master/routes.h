@@ -12,6 +12,7 @@
 #include "http_server.h"
 #include "meta.h"
 #include "gc.h"
+#include "leases.h"
 #include "repair.h"
 
 /* What every handler gets as ctx. */
@@ -19,6 +20,7 @@ struct master_ctx {
     struct meta *meta;
     struct repair *repair;
     struct gc *gc;
+    struct leases *leases;
 };
 
 /* POST /v1/fs/<op>: the namespace and chunk map operations. */

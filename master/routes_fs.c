@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "errname.h"
 #include "json_util.h"
+#include "leases.h"
 #include "log.h"
 #include "meta.h"
 #include "meta_wire.h"
@@ -25,7 +27,14 @@
 #define NAME_DECODE_MAX 4096
 #define TARGET_DECODE_MAX (2 * DFS_SYMLINK_MAX)
 
-typedef int (*fs_op_fn)(struct meta *m, json_object *in, json_object *out,
+/* The call being served: the store, the leases, and who asks. */
+struct fs_call {
+    struct meta *meta;
+    struct leases *leases;
+    const char *client; /* DFS_CLIENT_HEADER, or NULL */
+};
+
+typedef int (*fs_op_fn)(struct fs_call *c, json_object *in, json_object *out,
                         char *err, size_t errlen);
 
 static void add_attr(json_object *out, const struct dfs_attr *a)
@@ -39,9 +48,10 @@ static int get_name(json_object *in, const char *key, const char **out,
     return json_get_string(in, key, NAME_DECODE_MAX, out, err, errlen);
 }
 
-static int op_lookup(struct meta *m, json_object *in, json_object *out,
+static int op_lookup(struct fs_call *c, json_object *in, json_object *out,
                      char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t parent;
     const char *name;
     struct dfs_attr a;
@@ -57,9 +67,10 @@ static int op_lookup(struct meta *m, json_object *in, json_object *out,
     return rc;
 }
 
-static int op_getattr(struct meta *m, json_object *in, json_object *out,
+static int op_getattr(struct fs_call *c, json_object *in, json_object *out,
                       char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t ino;
     struct dfs_attr a;
     int rc = json_get_u64(in, K_INO, &ino, err, errlen);
@@ -88,9 +99,10 @@ static int decode_setattr(json_object *in, struct dfs_setattr *s, char *err,
     return rc;
 }
 
-static int op_setattr(struct meta *m, json_object *in, json_object *out,
+static int op_setattr(struct fs_call *c, json_object *in, json_object *out,
                       char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t ino;
     struct dfs_setattr s = {0};
     struct dfs_attr a;
@@ -136,27 +148,29 @@ static int decode_reserved(json_object *in, struct meta_new_inode *n,
     return rc;
 }
 
-static int op_mknod(struct meta *m, json_object *in, json_object *out,
+static int op_mknod(struct fs_call *c, json_object *in, json_object *out,
                     char *err, size_t errlen)
 {
-    struct create_args c;
+    struct meta *m = c->meta;
+    struct create_args ca;
     struct meta_new_inode n = {0};
     bool has_rdev;
     struct dfs_attr a;
-    int rc = decode_create(in, &c, err, errlen);
+    int rc = decode_create(in, &ca, err, errlen);
     if (rc == 0) rc = json_get_u32(in, K_MODE, &n.mode, err, errlen);
     if (rc == 0)
         rc = json_opt_u64(in, K_RDEV, &n.rdev, &has_rdev, err, errlen);
     if (rc == 0) rc = decode_reserved(in, &n, err, errlen);
-    n.name = c.name, n.uid = c.uid, n.gid = c.gid;
-    if (rc == 0) rc = meta_mknod(m, c.parent, &n, &a);
+    n.name = ca.name, n.uid = ca.uid, n.gid = ca.gid;
+    if (rc == 0) rc = meta_mknod(m, ca.parent, &n, &a);
     if (rc == 0) add_attr(out, &a);
     return rc;
 }
 
-static int op_reserve(struct meta *m, json_object *in, json_object *out,
+static int op_reserve(struct fs_call *c, json_object *in, json_object *out,
                       char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint32_t count;
     uint64_t first;
     int rc = json_get_u32(in, K_COUNT, &count, err, errlen);
@@ -172,47 +186,51 @@ static int op_reserve(struct meta *m, json_object *in, json_object *out,
     return 0;
 }
 
-static int op_release(struct meta *m, json_object *in, json_object *out,
+static int op_release(struct fs_call *c, json_object *in, json_object *out,
                       char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t first;
     (void)out;
     int rc = json_get_u64(in, K_FIRST, &first, err, errlen);
     return rc < 0 ? rc : meta_ino_release(m, first);
 }
 
-static int op_mkdir(struct meta *m, json_object *in, json_object *out,
+static int op_mkdir(struct fs_call *c, json_object *in, json_object *out,
                     char *err, size_t errlen)
 {
-    struct create_args c;
+    struct meta *m = c->meta;
+    struct create_args ca;
     uint32_t mode;
     struct dfs_attr a;
-    int rc = decode_create(in, &c, err, errlen);
+    int rc = decode_create(in, &ca, err, errlen);
     if (rc == 0) rc = json_get_u32(in, K_MODE, &mode, err, errlen);
-    if (rc == 0) rc = meta_mkdir(m, c.parent, c.name, mode, c.uid, c.gid, &a);
+    if (rc == 0) rc = meta_mkdir(m, ca.parent, ca.name, mode, ca.uid, ca.gid, &a);
     if (rc == 0) add_attr(out, &a);
     return rc;
 }
 
-static int op_symlink(struct meta *m, json_object *in, json_object *out,
+static int op_symlink(struct fs_call *c, json_object *in, json_object *out,
                       char *err, size_t errlen)
 {
-    struct create_args c;
+    struct meta *m = c->meta;
+    struct create_args ca;
     const char *target;
     struct dfs_attr a;
-    int rc = decode_create(in, &c, err, errlen);
+    int rc = decode_create(in, &ca, err, errlen);
     if (rc == 0)
         rc = json_get_string(in, K_TARGET, TARGET_DECODE_MAX, &target, err,
                              errlen);
     if (rc == 0)
-        rc = meta_symlink(m, c.parent, c.name, target, c.uid, c.gid, &a);
+        rc = meta_symlink(m, ca.parent, ca.name, target, ca.uid, ca.gid, &a);
     if (rc == 0) add_attr(out, &a);
     return rc;
 }
 
-static int op_readlink(struct meta *m, json_object *in, json_object *out,
+static int op_readlink(struct fs_call *c, json_object *in, json_object *out,
                        char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t ino;
     char *target = NULL;
     int rc = json_get_u64(in, K_INO, &ino, err, errlen);
@@ -222,9 +240,10 @@ static int op_readlink(struct meta *m, json_object *in, json_object *out,
     return rc;
 }
 
-static int op_link(struct meta *m, json_object *in, json_object *out, char *err,
-                   size_t errlen)
+static int op_link(struct fs_call *c, json_object *in, json_object *out,
+                   char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t ino, newparent;
     const char *newname;
     struct dfs_attr a;
@@ -267,21 +286,22 @@ static int op_remove(struct meta *m, json_object *in, json_object *out,
     return rc;
 }
 
-static int op_unlink(struct meta *m, json_object *in, json_object *out,
+static int op_unlink(struct fs_call *c, json_object *in, json_object *out,
                      char *err, size_t errlen)
 {
-    return op_remove(m, in, out, false, err, errlen);
+    return op_remove(c->meta, in, out, false, err, errlen);
 }
 
-static int op_rmdir(struct meta *m, json_object *in, json_object *out,
+static int op_rmdir(struct fs_call *c, json_object *in, json_object *out,
                     char *err, size_t errlen)
 {
-    return op_remove(m, in, out, true, err, errlen);
+    return op_remove(c->meta, in, out, true, err, errlen);
 }
 
-static int op_rename(struct meta *m, json_object *in, json_object *out,
+static int op_rename(struct fs_call *c, json_object *in, json_object *out,
                      char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t parent, newparent, flags = 0;
     const char *name, *newname;
     bool has_flags;
@@ -298,9 +318,10 @@ static int op_rename(struct meta *m, json_object *in, json_object *out,
     return rc;
 }
 
-static int op_readdir(struct meta *m, json_object *in, json_object *out,
+static int op_readdir(struct fs_call *c, json_object *in, json_object *out,
                       char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t ino, cookie;
     uint32_t limit;
     struct dfs_dirent *ents = NULL;
@@ -322,9 +343,10 @@ static int op_readdir(struct meta *m, json_object *in, json_object *out,
     return 0;
 }
 
-static int op_chunks(struct meta *m, json_object *in, json_object *out,
+static int op_chunks(struct fs_call *c, json_object *in, json_object *out,
                      char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t ino;
     struct dfs_chunk_map map;
     int rc = json_get_u64(in, K_INO, &ino, err, errlen);
@@ -364,9 +386,10 @@ static int decode_chunk_refs(json_object *arr, struct dfs_chunk_ref **refs,
     return 0;
 }
 
-static int op_commit(struct meta *m, json_object *in, json_object *out,
+static int op_commit(struct fs_call *c, json_object *in, json_object *out,
                      char *err, size_t errlen)
 {
+    struct meta *m = c->meta;
     uint64_t ino, size;
     json_object *arr;
     struct dfs_chunk_ref *refs = NULL;
@@ -391,7 +414,43 @@ static int op_commit(struct meta *m, json_object *in, json_object *out,
     return rc;
 }
 
-static int op_batch(struct meta *m, json_object *in, json_object *out,
+/* Take or renew a directory's lease (leases.h): {"ms": how long it runs}. */
+static int op_lease(struct fs_call *c, json_object *in, json_object *out,
+                    char *err, size_t errlen)
+{
+    uint64_t dir;
+    int64_t ms = 0;
+    bool held = false;
+    int rc = json_get_u64(in, K_INO, &dir, err, errlen);
+
+    if (rc == 0 && json_object_object_get_ex(in, K_HELD, NULL))
+        rc = json_get_bool(in, K_HELD, &held, err, errlen);
+    if (rc < 0) return rc;
+    rc = leases_take(c->leases, dir, c->client, held, clock_monotonic_ms(),
+                     &ms);
+    if (rc == -EBUSY)
+        snprintf(err, errlen,
+                 "directory %llu: leased by another client, being given "
+                 "up, or the master has just started",
+                 (unsigned long long)dir);
+    else if (rc == -EINVAL)
+        snprintf(err, errlen, "no valid client id in %s", DFS_CLIENT_HEADER);
+    if (rc == 0) json_add_u64(out, K_MS, (uint64_t)ms);
+    return rc;
+}
+
+static int op_unlease(struct fs_call *c, json_object *in, json_object *out,
+                      char *err, size_t errlen)
+{
+    uint64_t dir;
+    int rc = json_get_u64(in, K_INO, &dir, err, errlen);
+
+    (void)out;
+    if (rc == 0) leases_give_up(c->leases, dir, c->client);
+    return rc;
+}
+
+static int op_batch(struct fs_call *c, json_object *in, json_object *out,
                     char *err, size_t errlen);
 
 static const struct {
@@ -403,7 +462,8 @@ static const struct {
     {"readlink", op_readlink}, {"link", op_link},       {"unlink", op_unlink},
     {"rmdir", op_rmdir},       {"rename", op_rename},   {"readdir", op_readdir},
     {"chunks", op_chunks},     {"commit", op_commit},     {"batch", op_batch},
-    {"reserve", op_reserve},   {"release", op_release},
+    {"reserve", op_reserve},   {"release", op_release},   {"lease", op_lease},
+    {"unlease", op_unlease},
 };
 
 static fs_op_fn find_op(const char *name)
@@ -430,12 +490,62 @@ static void describe(json_object *in, int rc, char *err, size_t errlen)
         snprintf(err, errlen, "%s", strerror(-rc));
 }
 
+/* The directories whose names op changes (0, 1 or 2 of them), which a
+ * lease held by another client keeps it from changing.  Fields missing
+ * or malformed count as none: the op itself refuses them. */
+static size_t named_dirs(const char *op, json_object *in, uint64_t dirs[2])
+{
+    static const char *const by_parent[] = {"mknod", "mkdir", "symlink",
+                                            "unlink", "rmdir", "rename"};
+    char scratch[64];
+    size_t n = 0;
+
+    for (size_t i = 0; i < sizeof(by_parent) / sizeof(by_parent[0]); i++)
+        if (strcmp(op, by_parent[i]) == 0 &&
+            json_get_u64(in, K_PARENT, &dirs[n], scratch, sizeof(scratch)) ==
+                0)
+            n++;
+    if ((strcmp(op, "rename") == 0 || strcmp(op, "link") == 0) &&
+        json_get_u64(in, K_NEWPARENT, &dirs[n], scratch, sizeof(scratch)) ==
+            0 &&
+        (n == 0 || dirs[0] != dirs[n]))
+        n++;
+    return n;
+}
+
+/* Whether op may change the names it names now: 0, or -EAGAIN (another
+ * client holds a lease on one of its directories). */
+static int lease_gate(struct fs_call *c, const char *op, json_object *in,
+                      char *err, size_t errlen)
+{
+    uint64_t dirs[2];
+    size_t n = named_dirs(op, in, dirs);
+    int64_t now = clock_monotonic_ms();
+
+    for (size_t i = 0; i < n; i++)
+        if (leases_may_change(c->leases, dirs[i], c->client, now) < 0) {
+            snprintf(err, errlen,
+                     "directory %llu is leased by another client (or the "
+                     "master has just started): ask again",
+                     (unsigned long long)dirs[i]);
+            return -EAGAIN;
+        }
+    return 0;
+}
+
+static void error_object(json_object *out, int rc, const char *err)
+{
+    json_object_object_add(
+        out, K_ERROR, json_object_new_string(errname_from_errno(-rc)));
+    json_object_object_add(out, K_MESSAGE, json_object_new_string(err));
+}
+
 /* One op of a batch: its reply object, or the error object a lone call
  * would have had as its body. */
-static json_object *batch_one(struct meta *m, json_object *in)
+static json_object *batch_one(struct fs_call *c, json_object *in)
 {
     char err[512] = "";
-    json_object *out = json_object_new_object(), *v;
+    json_object *out = json_object_new_object();
     const char *name = NULL;
     fs_op_fn fn = NULL;
     int rc = json_get_string(in, K_OP, 32, &name, err, sizeof(err));
@@ -444,15 +554,35 @@ static json_object *batch_one(struct meta *m, json_object *in)
         snprintf(err, sizeof(err), "no operation '%s' in a batch", name);
         rc = -EINVAL;
     }
-    if (rc == 0) rc = fn(m, in, out, err, sizeof(err));
+    if (rc == 0) rc = fn(c, in, out, err, sizeof(err));
     if (rc == 0) return out;
     if (!err[0]) describe(in, rc, err, sizeof(err));
     json_object_put(out);
     out = json_object_new_object();
-    v = json_object_new_string(errname_from_errno(-rc));
-    json_object_object_add(out, K_ERROR, v);
-    json_object_object_add(out, K_MESSAGE, json_object_new_string(err));
+    error_object(out, rc, err);
     return out;
+}
+
+/* Before any op of a batch runs: the whole batch waits (-EAGAIN) if one
+ * of its ops may not change its names yet, so that a batch is never
+ * half applied for a lease.  Leases the batch takes count for the ops
+ * after them, so they are taken here (results[i]), in order. */
+static int batch_gate(struct fs_call *c, json_object *ops, size_t n,
+                      json_object **results, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_object *in = json_object_array_get_idx(ops, i), *v;
+        const char *op;
+        if (!json_object_object_get_ex(in, K_OP, &v) ||
+            !json_object_is_type(v, json_type_string))
+            continue;
+        op = json_object_get_string(v);
+        if (strcmp(op, "lease") == 0 || strcmp(op, "unlease") == 0)
+            results[i] = batch_one(c, in);
+        else if (lease_gate(c, op, in, err, errlen) < 0)
+            return -EAGAIN;
+    }
+    return 0;
 }
 
 /* Several ops in one round trip, applied in order, each on its own as if
@@ -462,10 +592,36 @@ static json_object *batch_one(struct meta *m, json_object *in)
  * committed together (meta_batch_begin): a file's create and its commit
  * cost one write of the store's log, not two.  If that commit fails,
  * none is kept and the whole call fails. */
-static int op_batch(struct meta *m, json_object *in, json_object *out,
+static int run_batch(struct fs_call *c, json_object *ops, size_t n,
+                     json_object **pre, json_object *out, char *err,
+                     size_t errlen)
+{
+    json_object *results;
+    int rc = batch_gate(c, ops, n, pre, err, errlen);
+
+    if (rc == 0) rc = meta_batch_begin(c->meta);
+    if (rc < 0) return rc;
+    results = json_object_new_array_ext((int)n);
+    for (size_t i = 0; i < n; i++) {
+        json_object *r =
+            pre[i] ? pre[i] : batch_one(c, json_object_array_get_idx(ops, i));
+        pre[i] = NULL;
+        json_object_array_add(results, r);
+    }
+    rc = meta_batch_end(c->meta);
+    if (rc < 0) {
+        json_object_put(results);
+        snprintf(err, errlen, "the batch could not be committed");
+        return rc;
+    }
+    json_object_object_add(out, K_RESULTS, results);
+    return 0;
+}
+
+static int op_batch(struct fs_call *c, json_object *in, json_object *out,
                     char *err, size_t errlen)
 {
-    json_object *ops, *results;
+    json_object *ops, *pre[DFS_BATCH_MAX] = {NULL};
     int rc = json_get_array(in, K_OPS, &ops, err, errlen);
     size_t n = rc == 0 ? json_object_array_length(ops) : 0;
 
@@ -481,24 +637,36 @@ static int op_batch(struct meta *m, json_object *in, json_object *out,
             snprintf(err, errlen, "op %zu of the batch is not an object", i);
             return -EINVAL;
         }
-    rc = meta_batch_begin(m);
-    if (rc < 0) return rc;
-    results = json_object_new_array_ext((int)n);
+    /* Held from the lease checks to the commit (recursive). */
+    meta_hold(c->meta);
+    rc = run_batch(c, ops, n, pre, out, err, errlen);
+    meta_let_go(c->meta);
     for (size_t i = 0; i < n; i++)
-        json_object_array_add(results,
-                              batch_one(m, json_object_array_get_idx(ops, i)));
-    rc = meta_batch_end(m);
-    if (rc < 0) {
-        json_object_put(results);
-        snprintf(err, errlen, "the batch could not be committed");
-        return rc;
-    }
-    json_object_object_add(out, K_RESULTS, results);
-    return 0;
+        json_object_put(pre[i]);
+    return rc;
+}
+
+/* One op; one that changes names is checked against the leases and done
+ * with the store held in between. */
+static int run_op(struct fs_call *c, fs_op_fn fn, const char *op,
+                  json_object *in, json_object *out, char *err, size_t errlen)
+{
+    uint64_t dirs[2];
+    int rc;
+
+    if (named_dirs(op, in, dirs) == 0) return fn(c, in, out, err, errlen);
+    meta_hold(c->meta);
+    rc = lease_gate(c, op, in, err, errlen);
+    if (rc == 0) rc = fn(c, in, out, err, errlen);
+    meta_let_go(c->meta);
+    return rc;
 }
 
 void routes_fs(struct http_request *req, struct http_reply *rep, void *ctx)
 {
+    struct master_ctx *mctx = ctx;
+    struct fs_call c = {mctx->meta, mctx->leases,
+                        http_request_header(req, DFS_CLIENT_HEADER)};
     char err[512] = "";
     json_object *in = NULL;
     fs_op_fn fn = find_op(req->suffix);
@@ -507,10 +675,13 @@ void routes_fs(struct http_request *req, struct http_reply *rep, void *ctx)
         http_reply_error(rep, 404, "ENOENT", "no operation '%s'", req->suffix);
         return;
     }
+    if (c.client && !leases_client_valid(c.client)) c.client = NULL;
     int rc = json_parse_object(req->body, req->body_len, &in, err, sizeof(err));
     json_object *out = json_object_new_object();
-    if (rc == 0)
-        rc = fn(((struct master_ctx *)ctx)->meta, in, out, err, sizeof(err));
+    if (rc == 0 && fn == op_batch)
+        rc = fn(&c, in, out, err, sizeof(err));
+    else if (rc == 0)
+        rc = run_op(&c, fn, req->suffix, in, out, err, sizeof(err));
     if (rc < 0 && !err[0]) describe(in, rc, err, sizeof(err));
     if (rc == 0)
         http_reply_json(rep, 200, out);
