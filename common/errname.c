@@ -55,6 +55,7 @@ int errname_http_status(int err)
         return 404;
     case EEXIST:
     case ENOTEMPTY:
+    case EBUSY: /* a directory lease held by another client */
         return 409;
     case EINVAL:
     case ENAMETOOLONG:

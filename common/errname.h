@@ -14,7 +14,8 @@ const char *errname_from_errno(int err);
 int errname_to_errno(const char *name);
 
 /* HTTP status that goes with an errno in replies (ENOENT 404, EEXIST 409,
- * EINVAL 400, EACCES/EPERM 403, ENOTEMPTY 409, ENOSPC 507, else 500...). */
+ * EINVAL 400, EACCES/EPERM 403, ENOTEMPTY/EBUSY 409, ENOSPC 507, EAGAIN
+ * 503 "ask again", else 500...). */
 int errname_http_status(int err);
 
 #endif

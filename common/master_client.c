@@ -29,6 +29,9 @@
 #define MC_ATTEMPT_MIN_MS 200
 #define MC_BACKOFF_FIRST_MS 50
 #define MC_BACKOFF_MAX_MS 1000
+/* 503: the master asks to come back soon (another client's directory
+ * lease is being given up), so ask often, without backing off. */
+#define MC_BUSY_RETRY_MS 20
 #define MC_WARN_INTERVAL_MS 10000
 
 struct master_client {
@@ -38,6 +41,8 @@ struct master_client {
     pthread_mutex_t lock;
     int64_t last_warn_ms; /* rate-limits the "giving up" line */
     struct master_piggyback piggyback;
+    char id_header[sizeof(DFS_CLIENT_HEADER) + 80];
+    const char *headers[3]; /* http_json_headers, and id_header if set */
 };
 
 static void sleep_ms(long ms)
@@ -61,7 +66,15 @@ struct master_client *master_client_new(struct http_client *http,
     }
     pthread_mutex_init(&mc->lock, NULL);
     mc->last_warn_ms = -MC_WARN_INTERVAL_MS;
+    mc->headers[0] = http_json_headers[0];
     return mc;
+}
+
+void master_client_set_id(struct master_client *mc, const char *id)
+{
+    snprintf(mc->id_header, sizeof(mc->id_header), "%s: %.64s",
+             DFS_CLIENT_HEADER, id);
+    mc->headers[1] = mc->id_header;
 }
 
 void master_client_free(struct master_client *mc)
@@ -89,6 +102,14 @@ static bool status_retryable(long status)
     return status == 0 || (status >= 500 && status != 501 && status != 507);
 }
 
+/* The master's "ask again soon" (EAGAIN): another client holds a lease
+ * on a directory the call changes, and is being asked to give it up. */
+static bool lease_busy(const struct http_response *resp)
+{
+    return resp->status == 503 && resp->body &&
+           strstr(resp->body, "\"EAGAIN\"") != NULL;
+}
+
 /* One call with retries.  0 and *reply (caller puts), or -errno. */
 static int mc_call(struct master_client *mc, const char *method,
                    const char *path, json_object *req, json_object **reply)
@@ -106,7 +127,7 @@ static int mc_call(struct master_client *mc, const char *method,
                                                   : (long)left;
         struct http_response resp;
         int rc = http_request(mc->http, mc->hostport, method, path, body, len,
-                              http_json_headers, attempt, &resp);
+                              mc->headers, attempt, &resp);
         if (rc == 0 && !status_retryable(resp.status)) {
             rc = http_response_json(&resp, mc->hostport, reply, why,
                                     sizeof(why));
@@ -115,6 +136,7 @@ static int mc_call(struct master_client *mc, const char *method,
                 log_warn("master %s %s: %s", mc->hostport, path, why);
             return rc;
         }
+        bool busy = rc == 0 && lease_busy(&resp);
         if (rc < 0)
             snprintf(why, sizeof(why), "%s", resp.error);
         else
@@ -122,6 +144,10 @@ static int mc_call(struct master_client *mc, const char *method,
         http_response_free(&resp);
         left = deadline - clock_monotonic_ms();
         if (left <= 0) break;
+        if (busy) {
+            sleep_ms(MC_BUSY_RETRY_MS < left ? MC_BUSY_RETRY_MS : (long)left);
+            continue;
+        }
         sleep_ms(backoff < left ? backoff : (long)left);
         backoff =
             backoff * 2 > MC_BACKOFF_MAX_MS ? MC_BACKOFF_MAX_MS : backoff * 2;
@@ -435,6 +461,49 @@ int master_reserve(struct master_client *mc, uint32_t count, uint64_t *first,
     }
     json_object_put(reply);
     return 0;
+}
+
+json_object *master_lease_op(uint64_t dir, bool held)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, K_OP, json_object_new_string("lease"));
+    json_add_u64(o, K_INO, dir);
+    if (held) json_add_bool(o, K_HELD, true);
+    return o;
+}
+
+json_object *master_unlease_op(uint64_t dir)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, K_OP, json_object_new_string("unlease"));
+    json_add_u64(o, K_INO, dir);
+    return o;
+}
+
+int master_lease_result(json_object *result, int64_t *ms)
+{
+    char why[128];
+    uint64_t v;
+    int rc = master_batch_errno(result);
+
+    if (rc < 0) return rc;
+    if (json_get_u64(result, K_MS, &v, why, sizeof(why)) < 0 ||
+        v > DFS_LEASE_TERM_MS * 10)
+        return -EIO;
+    *ms = (int64_t)v;
+    return 0;
+}
+
+int master_lease(struct master_client *mc, uint64_t dir, int64_t *ms)
+{
+    json_object *o = json_object_new_object(), *reply = NULL;
+    int rc;
+
+    json_add_u64(o, K_INO, dir);
+    rc = mc_fs(mc, "lease", o, &reply);
+    if (rc == 0) rc = master_lease_result(reply, ms);
+    json_object_put(reply);
+    return rc;
 }
 
 int master_release(struct master_client *mc, uint64_t first)

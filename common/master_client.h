@@ -27,6 +27,10 @@ struct master_client;
 struct master_client *master_client_new(struct http_client *http,
                                         const char *hostport, long retry_ms);
 void master_client_free(struct master_client *mc);
+/* Name this client in every call (DFS_CLIENT_HEADER, at most 64
+ * characters): the master's directory leases are held by that name.
+ * Set before the client is shared between threads. */
+void master_client_set_id(struct master_client *mc, const char *id);
 
 struct dfs_cluster_info {
     uint32_t chunk_size;
@@ -137,6 +141,16 @@ json_object *master_mknod_op(uint64_t parent, const char *name, uint32_t mode,
 json_object *master_rename_op(uint64_t parent, const char *name,
                               uint64_t newparent, const char *newname,
                               unsigned flags);
+
+/* Directory leases (master/leases.h): take or renew dir's lease; 0 and
+ * *ms it runs from when the master answered, -EBUSY when another client
+ * holds it (or this one was asked to give it up). */
+int master_lease(struct master_client *mc, uint64_t dir, int64_t *ms);
+/* held: a renewal (or a reclaim after the master restarted). */
+json_object *master_lease_op(uint64_t dir, bool held);
+json_object *master_unlease_op(uint64_t dir);
+/* A lease op's result: 0 and *ms, or -errno. */
+int master_lease_result(json_object *result, int64_t *ms);
 
 /* Changes the caller has already answered for (mount.dfs's attribute
  * changes, fuse/setattr_behind.h) ride to the master ahead of the next

@@ -17,6 +17,7 @@
 struct attr_cache;
 struct chunk_cache;
 struct dir_cache;
+struct dir_lease;
 struct local_read;
 struct node_cache;
 struct open_table;
@@ -39,6 +40,7 @@ struct dfs_mount {
     struct open_table *open;
     struct attr_cache *attrs;
     struct dir_cache *dirs; /* names of directories known whole */
+    struct dir_lease *leases; /* directories only we change; NULL: off */
     /* attribute changes answered, on their way to the master (NULL until
      * the session runs); behind_mc is the client its thread sends with */
     struct setattr_behind *behind;

@@ -42,6 +42,7 @@ struct dc_dir {
     uint64_t born;       /* seq when the entry was made */
     uint64_t changed;    /* seq of the last local change */
     int64_t fresh_until; /* ns; absences are answered until then */
+    int64_t exact_until; /* ns; the set is exact (a lease) until then */
     bool complete;       /* names is the whole directory */
     bool refreshing;     /* a listing is under way */
     bool too_big;        /* not worth listing */
@@ -215,6 +216,7 @@ static void drop_names(struct dir_cache *c, struct dc_dir *d)
     c->nnames -= d->names.n;
     set_free(&d->names);
     d->complete = false;
+    d->exact_until = 0;
 }
 
 static void remove_dir(struct dir_cache *c, struct dc_dir *d)
@@ -287,6 +289,12 @@ void dir_cache_set_clock(struct dir_cache *c, int64_t (*now_ns)(void))
     if (c) c->now = now_ns ? now_ns : clock_ns;
 }
 
+/* Until when d's answers hold: its listing's freshness, or a lease's. */
+static int64_t fresh_until(const struct dc_dir *d)
+{
+    return d->exact_until > d->fresh_until ? d->exact_until : d->fresh_until;
+}
+
 /* Start a listing of d (under the lock); NULL when none is worth it. */
 static struct dir_cache_listing *listing_begin(struct dir_cache *c,
                                                struct dc_dir *d, int64_t now)
@@ -333,12 +341,13 @@ enum dir_cache_answer dir_cache_lookup(struct dir_cache *c, uint64_t dir,
     if (d) {
         int64_t now = c->now();
         touch(c, d);
-        if (d->complete && now < d->fresh_until) {
+        int64_t until = fresh_until(d);
+        if (d->complete && now < until) {
             struct dc_name *e = set_get(&d->names, name);
             if (!e || (ino && e->ino)) {
                 ans = e ? DIR_CACHE_PRESENT : DIR_CACHE_ABSENT;
                 if (e) *ino = e->ino;
-                *ttl_s = (double)(d->fresh_until - now) / 1e9;
+                *ttl_s = (double)(until - now) / 1e9;
             }
         } else if (listing && worth_listing(d)) {
             *listing = listing_begin(c, d, now);
@@ -356,10 +365,11 @@ int dir_cache_listing_add(struct dir_cache_listing *l, const char *name,
     return set_add(&l->names, name, ino) < 0 ? -ENOMEM : 0;
 }
 
-void dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
+bool dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
                            int rc)
 {
     struct dc_dir *d;
+    bool installed = false;
 
     pthread_mutex_lock(&c->lock);
     d = find(c, l->dir);
@@ -377,6 +387,7 @@ void dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
             d->asks = 0;
             d->listed = (uint32_t)d->names.n;
             enforce_names(c, d);
+            installed = true;
         } else if (rc == -E2BIG) {
             d->too_big = true;
             drop_names(c, d);
@@ -385,6 +396,70 @@ void dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
     pthread_mutex_unlock(&c->lock);
     set_free(&l->names);
     free(l);
+    return installed;
+}
+
+struct dir_cache_listing *dir_cache_listing_begin(struct dir_cache *c,
+                                                  uint64_t dir)
+{
+    struct dir_cache_listing *l = NULL;
+    struct dc_dir *d;
+
+    if (!c || c->ttl_ns == 0) return NULL;
+    pthread_mutex_lock(&c->lock);
+    d = get(c, dir);
+    if (d) l = listing_begin(c, d, c->now());
+    pthread_mutex_unlock(&c->lock);
+    return l;
+}
+
+/* --- exact sets (leases) -------------------------------------------------- */
+
+void dir_cache_exact(struct dir_cache *c, uint64_t dir, int64_t until_ns,
+                     bool renew)
+{
+    struct dc_dir *d;
+
+    if (!c || c->ttl_ns == 0) return;
+    pthread_mutex_lock(&c->lock);
+    d = find(c, dir);
+    if (d && d->complete && (!renew || d->exact_until > c->now()))
+        d->exact_until = until_ns;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void dir_cache_inexact(struct dir_cache *c, uint64_t dir)
+{
+    struct dc_dir *d;
+
+    if (!c || c->ttl_ns == 0) return;
+    pthread_mutex_lock(&c->lock);
+    d = find(c, dir);
+    if (d && d->exact_until > 0) {
+        int64_t end = c->now() + c->ttl_ns;
+        /* others may change it from now on: answers age as a listing's */
+        d->exact_until = 0;
+        if (d->fresh_until < end) d->fresh_until = end;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+enum dir_cache_answer dir_cache_exact_lookup(struct dir_cache *c, uint64_t dir,
+                                             const char *name, uint64_t *ino)
+{
+    enum dir_cache_answer ans = DIR_CACHE_ASK;
+    struct dc_dir *d;
+
+    if (!c || c->ttl_ns == 0 || strlen(name) > DFS_NAME_MAX) return ans;
+    pthread_mutex_lock(&c->lock);
+    d = find(c, dir);
+    if (d && d->complete && c->now() < d->exact_until) {
+        struct dc_name *e = set_get(&d->names, name);
+        ans = e ? DIR_CACHE_PRESENT : DIR_CACHE_ABSENT;
+        if (ino) *ino = e ? e->ino : 0;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return ans;
 }
 
 void dir_cache_saw(struct dir_cache *c, uint64_t dir, const char *name,

@@ -104,9 +104,33 @@ int dir_cache_listing_add(struct dir_cache_listing *l, const char *name,
                           uint64_t ino);
 /* rc 0: the listing is complete, install it unless dir changed locally
  * since it began.  -E2BIG: the directory is too large, stop trying.
- * Other: the listing failed.  Frees l. */
-void dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
+ * Other: the listing failed.  Frees l.  Whether it was installed. */
+bool dir_cache_listing_end(struct dir_cache *c, struct dir_cache_listing *l,
                            int rc);
+/* A listing of dir wanted now (for a lease, below), whatever the set's
+ * age; NULL when one is under way or dir is too large to track. */
+struct dir_cache_listing *dir_cache_listing_begin(struct dir_cache *c,
+                                                  uint64_t dir);
+
+/* Exact sets.  While this mount holds dir's lease (fuse/dir_lease.h) no
+ * other client changes its names, so a set listed after the lease was
+ * taken, plus this mount's own changes, is the directory itself: good
+ * enough to judge an O_EXCL create or a rename by, and its answers
+ * hold until the lease's end rather than entry_timeout.
+ *
+ * dir_cache_exact: the set of dir is exact until until_ns (monotonic).
+ * With renew, only if it is exact now (a renewed lease); without, the
+ * caller installed a listing it made under the lease.  Nothing for a
+ * set that is not complete.  Dropping the set drops this too. */
+void dir_cache_exact(struct dir_cache *c, uint64_t dir, int64_t until_ns,
+                     bool renew);
+/* The lease is gone early: not exact any more; absences are answered
+ * for entry_timeout from now, as after a listing. */
+void dir_cache_inexact(struct dir_cache *c, uint64_t dir);
+/* ABSENT or PRESENT (*ino, 0 when not known) only from an exact set;
+ * else ASK.  ino may be NULL. */
+enum dir_cache_answer dir_cache_exact_lookup(struct dir_cache *c, uint64_t dir,
+                                             const char *name, uint64_t *ino);
 
 /* The master answered about name in dir (a lookup, or an EEXIST that says
  * the name exists), with its inode when known (else 0): drop dir if the

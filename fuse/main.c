@@ -17,10 +17,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "attr_cache.h"
 #include "auth.h"
 #include "chunk_cache.h"
 #include "dir_cache.h"
+#include "dir_lease.h"
 #include "local_read.h"
 #include "log.h"
 #include "mount_opts.h"
@@ -98,12 +101,38 @@ static void mount_state_free(struct dfs_mount *m)
     behind_stop(m);
     open_table_free(m->open);
     attr_cache_free(m->attrs);
+    dir_lease_free(m->leases);
     dir_cache_free(m->dirs);
     node_cache_free(m->nodes);
     chunk_cache_free(m->cache);
     local_read_free(m->local);
     master_client_free(m->behind_mc);
     master_client_free(m->mc);
+}
+
+/* Leases, unless turned off or the queue may hold a change longer than
+ * a lease's margin (a change answered under a lease must reach the
+ * master before the lease ends there: dir_lease.h). */
+static bool leases_wanted(const struct mount_opts *o)
+{
+    if (!o->leases) return false;
+    if (o->setattr_delay_ms <= DIR_LEASE_DELAY_MAX_MS) return true;
+    log_info("no directory leases: setattr_delay_ms %ld is over %d",
+             o->setattr_delay_ms, DIR_LEASE_DELAY_MAX_MS);
+    return false;
+}
+
+/* A name of this mount for the master, new at every start: who holds its
+ * directory leases (a restarted mount holds none). */
+static void name_client(struct dfs_mount *m)
+{
+    unsigned char raw[16];
+    char id[2 * sizeof(raw) + 1];
+
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
+    master_client_set_id(m->mc, id);
+    master_client_set_id(m->behind_mc, id);
 }
 
 static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
@@ -129,13 +158,16 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->open = open_table_new();
     m->attrs = attr_cache_new(o->attr_timeout);
     m->dirs = dir_cache_new(o->entry_timeout);
+    bool leases = leases_wanted(o);
+    m->leases = leases ? dir_lease_new(m->dirs) : NULL;
     m->nodes = m->mc ? node_cache_new(m->mc, NODE_CACHE_TTL_MS) : NULL;
     if (!m->mc || !m->behind_mc || !m->cache ||
         (o->local_reads && !m->local) || !m->open || !m->attrs ||
-        !m->dirs || !m->nodes) {
+        !m->dirs || (leases && !m->leases) || !m->nodes) {
         mount_state_free(m);
         return -ENOMEM;
     }
+    name_client(m);
     return 0;
 }
 
@@ -195,7 +227,8 @@ static int behind_start(struct dfs_mount *m, long delay_ms)
     struct master_piggyback pb;
 
     m->behind =
-        setattr_behind_new(m->behind_mc, m->attrs, m->dirs, delay_ms);
+        setattr_behind_new(m->behind_mc, m->attrs, m->dirs, m->leases,
+                           delay_ms);
     if (!m->behind) return -ENOMEM;
     pb = setattr_behind_piggyback(m->behind);
     master_client_set_piggyback(m->mc, &pb);

@@ -20,6 +20,7 @@ static long long opt_cache_mb;
 static bool opt_writeback_cache;
 static bool opt_create_behind;
 static bool opt_local_reads;
+static bool opt_leases;
 static long long opt_writeback_s;
 static char *opt_verify;
 static long long opt_read_ahead_kb;
@@ -47,6 +48,11 @@ static const struct config_option options[] = {
      "and create the file at the master with its commit (false: ask "
      "first)",
      &opt_create_behind},
+    {"leases", CONFIG_BOOL, "true", NULL,
+     "hold directory leases: open(O_EXCL) and rename in a directory this "
+     "mount is filling are answered at once and sent with the next call "
+     "(false: every one asks the master)",
+     &opt_leases},
     {"writeback_s", CONFIG_INT, "30", "S",
      "flush a file kept open once it has held uncommitted writes this "
      "long (0: only at close and fsync)",
@@ -172,6 +178,7 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
     o->writeback_cache = opt_writeback_cache;
     o->create_behind = opt_create_behind;
     o->local_reads = opt_local_reads;
+    o->leases = opt_leases;
     o->writeback_s = (long)opt_writeback_s;
     if (strcmp(opt_verify, "fast") == 0) {
         o->verify_strict = false;

@@ -29,6 +29,7 @@ struct mount_opts {
     bool writeback_cache;
     bool create_behind;
     bool local_reads; /* chunk files from servers on this host */
+    bool leases;      /* directory leases (dir_lease.h) */
     long writeback_s;
     bool verify_strict; /* verify=strict: check every chunk by its id */
     unsigned read_ahead_kb; /* 0: leave the kernel's */

@@ -31,6 +31,11 @@ void ops_reply_entry(fuse_req_t req, const struct dfs_attr *a);
 void ops_reply_attr(fuse_req_t req, const struct dfs_attr *a);
 
 /* ops_ns.c */
+/* Every name of dir from the master into l (a dir cache listing), and
+ * their attributes into the attr cache.  0 or -errno. */
+struct dir_cache_listing;
+int ops_list_dir(struct dfs_mount *m, uint64_t dir,
+                 struct dir_cache_listing *l);
 /* Tell the dir cache how a master call that adds name to dir ended, and
  * the inode name now is when it succeeded (0: not known). */
 void ops_dirs_added(struct dfs_mount *m, uint64_t dir, const char *name,
@@ -43,6 +48,16 @@ void ops_unlink_hidden(struct dfs_mount *m, const struct open_hidden *h);
 /* Forget handle fh (release, or an open the kernel gave up on). */
 void ops_handle_gone(struct dfs_mount *m, struct dfs_file *fh);
 void ops_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+
+/* ops_lease.c: names answered under a directory lease (dir_lease.h). */
+/* Hold dir's lease with an exact set of its names, if worth it: take it
+ * (or keep the one held) and list dir under it. */
+void ops_lease_dir(struct dfs_mount *m, uint64_t dir);
+/* A rename answered from the exact set of a leased directory and sent
+ * behind: 0, or -EAGAIN to ask the master. */
+int ops_rename_behind(struct dfs_mount *m, uint64_t parent, const char *name,
+                      uint64_t newparent, const char *newname,
+                      unsigned flags);
 void ops_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
                  struct fuse_file_info *fi);

@@ -17,6 +17,7 @@
 #include "attr_cache.h"
 #include "clock.h"
 #include "dir_cache.h"
+#include "dir_lease.h"
 #include "file_handle.h"
 #include "open_table.h"
 #include "setattr_behind.h"
@@ -110,23 +111,44 @@ static int create_or_open(fuse_req_t req, fuse_ino_t parent, const char *name,
     return rc;
 }
 
+/* Whether name is free in parent, for a create answered here: for
+ * O_EXCL only an exact set (a lease, dir_lease.h) will do, and the lease
+ * is then held until create_free_end, so its give-up waits for the
+ * create to be queued; otherwise a fresh set will (dir_cache.h). */
+static bool create_free_begin(struct dfs_mount *m, uint64_t parent,
+                              const char *name, bool excl)
+{
+    double ttl;
+
+    if (!excl)
+        return dir_cache_lookup(m->dirs, parent, name, &ttl, NULL, NULL) ==
+               DIR_CACHE_ABSENT;
+    if (dir_cache_exact_lookup(m->dirs, parent, name, NULL) == DIR_CACHE_ASK)
+        ops_lease_dir(m, parent);
+    if (!dir_lease_use_begin(m->leases, parent)) return false;
+    if (dir_cache_exact_lookup(m->dirs, parent, name, NULL) ==
+        DIR_CACHE_ABSENT)
+        return true;
+    dir_lease_use_end(m->leases);
+    return false;
+}
+
 /* The new file answered here, its create sent to the master ahead of
- * its commit (setattr_behind.h): for open(O_CREAT) without O_EXCL of a
- * name this mount knows is free.  (O_EXCL stays with the master, the
- * only judge of what other clients made meanwhile.)  -EAGAIN: create it
- * through the master. */
+ * its commit (setattr_behind.h): for open(O_CREAT) of a name this mount
+ * knows is free; with O_EXCL, only in a directory it holds the lease of
+ * (otherwise the master is the only judge of what other clients made
+ * meanwhile).  -EAGAIN: create it through the master. */
 static int create_behind(fuse_req_t req, fuse_ino_t parent, const char *name,
                          mode_t mode, struct fuse_file_info *fi,
                          struct dfs_attr *a, struct dfs_file **fh)
 {
     struct dfs_mount *m = ops_mount(req);
     const struct fuse_ctx *ctx = fuse_req_ctx(req);
-    double ttl;
+    bool excl = fi->flags & O_EXCL;
     int rc;
 
-    if (!m->create_behind || !m->behind || (fi->flags & O_EXCL) ||
-        dir_cache_lookup(m->dirs, parent, name, &ttl, NULL, NULL) !=
-            DIR_CACHE_ABSENT)
+    if (!m->create_behind || !m->behind ||
+        !create_free_begin(m, parent, name, excl))
         return -EAGAIN;
     *a = (struct dfs_attr){.mode = S_IFREG | (mode & 07777),
                            .uid = ctx->uid,
@@ -135,8 +157,9 @@ static int create_behind(fuse_req_t req, fuse_ino_t parent, const char *name,
     a->atime_ns = a->mtime_ns = a->ctime_ns = clock_realtime_ns();
     rc = setattr_behind_create(m->behind, parent, name, a->mode, a->uid,
                                a->gid, a->ctime_ns, &a->ino);
+    if (rc == 0) dir_cache_added(m->dirs, parent, name, a->ino);
+    if (excl) dir_lease_use_end(m->leases);
     if (rc < 0) return rc;
-    dir_cache_added(m->dirs, parent, name, a->ino);
     rc = fh_new_empty(m, a->ino, fh);
     if (rc == 0) (*fh)->created_behind = true;
     return rc;

@@ -34,8 +34,8 @@
 
 /* Every name of dir from the master into l, page by page, and their
  * attributes into the attr cache, as readdirplus puts them. */
-static int list_dir(struct dfs_mount *m, uint64_t dir,
-                    struct dir_cache_listing *l)
+int ops_list_dir(struct dfs_mount *m, uint64_t dir,
+                 struct dir_cache_listing *l)
 {
     uint64_t cookie = 0, version = attr_cache_version(m->attrs);
 
@@ -68,7 +68,7 @@ static enum dir_cache_answer dirs_answer(struct dfs_mount *m, uint64_t dir,
         dir_cache_lookup(m->dirs, dir, name, ttl_s, ino, &l);
 
     if (ans == DIR_CACHE_REFRESH) {
-        dir_cache_listing_end(m->dirs, l, list_dir(m, dir, l));
+        dir_cache_listing_end(m->dirs, l, ops_list_dir(m, dir, l));
         ans = dir_cache_lookup(m->dirs, dir, name, ttl_s, ino, NULL);
     }
     return ans;
@@ -507,8 +507,10 @@ void ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
     struct dfs_mount *m = ops_mount(req);
     struct dfs_changed_dirs dirs = {.n = 0};
     struct dfs_attr target;
-    int rc = -ENOSYS;
+    int rc = ops_rename_behind(m, parent, name, newparent, newname, flags);
 
+    if (rc == 0) return (void)fuse_reply_err(req, 0);
+    rc = -ENOSYS;
     if (replaces_open(m, newparent, newname, flags, &target))
         rc = rename_over_open(m, parent, name, newparent, newname, &target);
     if (rc == -ENOSYS)

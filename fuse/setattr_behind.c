@@ -24,11 +24,15 @@
 
 #include "clock.h"
 #include "dir_cache.h"
+#include "dir_lease.h"
 #include "log.h"
 #include "wire.h"
 
-/* One batch holds the queue and the call it rides with. */
-#define BEHIND_MAX (DFS_BATCH_MAX - 1)
+/* Lease renewals, and give-ups, one batch carries at most. */
+#define BEHIND_LEASE_OPS 8
+/* One batch holds the queue, its lease ops and the call it rides with. */
+#define BEHIND_MAX (DFS_BATCH_MAX - 1 - 2 * BEHIND_LEASE_OPS)
+#define BEHIND_CARRIED (BEHIND_MAX + 2 * BEHIND_LEASE_OPS)
 #define BEHIND_IDLE_TICKS 200
 
 /* Reserved inode numbers are asked for this many at a time. */
@@ -36,15 +40,23 @@
 /* After a reservation failed, creates go to the master for this long. */
 #define BEHIND_POOL_RETRY_MS 10000
 
-/* A setattr of ino, or (create) the create of ino as parent/name. */
+enum behind_kind {
+    BEHIND_SETATTR, /* set of ino */
+    BEHIND_CREATE,  /* ino made as parent/name (mode, uid, gid, time_ns) */
+    BEHIND_RENAME,  /* parent/name to parent/newname */
+    BEHIND_LEASE,   /* renew the lease of parent, asked at time_ns (ms) */
+    BEHIND_UNLEASE, /* give up the lease of parent */
+};
+
 struct behind_item {
+    enum behind_kind kind;
     uint64_t ino;
     struct dfs_setattr set;
-    bool create;
     uint64_t parent;
     uint32_t mode, uid, gid;
     int64_t time_ns;
     char name[DFS_NAME_MAX + 1];
+    char newname[DFS_NAME_MAX + 1];
 };
 
 /* Numbers reserved at the master for creates, used in increasing order
@@ -58,12 +70,13 @@ struct setattr_behind {
     struct master_client *own;
     struct attr_cache *attrs;
     struct dir_cache *dirs;
+    struct dir_lease *leases;
     long delay_ms;
     pthread_mutex_t lock;
     pthread_cond_t changed; /* queued, taken, carried, or stopping */
     struct behind_item queue[BEHIND_MAX];
     size_t nqueue;
-    struct behind_item carried[BEHIND_MAX]; /* taken, on their way */
+    struct behind_item carried[BEHIND_CARRIED]; /* taken, on their way */
     size_t ncarried;
     bool carrying;
     int takers;    /* calls waiting in take() for `carrying` to clear */
@@ -112,17 +125,17 @@ int setattr_behind_add(struct setattr_behind *sb, uint64_t ino,
     size_t i;
 
     pthread_mutex_lock(&sb->lock);
-    for (i = 0; i < sb->nqueue &&
-                (sb->queue[i].ino != ino || sb->queue[i].create);
+    for (i = 0; i < sb->nqueue && (sb->queue[i].ino != ino ||
+                                   sb->queue[i].kind != BEHIND_SETATTR);
          i++)
         ;
     if (i < sb->nqueue) {
         merge(&sb->queue[i].set, s);
     } else if (sb->nqueue < BEHIND_MAX && !sb->stopping) {
         struct behind_item *it = &sb->queue[sb->nqueue];
+        it->kind = BEHIND_SETATTR;
         it->ino = ino;
         it->set = *s;
-        it->create = false;
         queued(sb);
     } else {
         rc = -EAGAIN;
@@ -179,8 +192,8 @@ int setattr_behind_create(struct setattr_behind *sb, uint64_t parent,
     if (sb->nqueue < BEHIND_MAX && !sb->stopping &&
         (rc = pool_take(sb, ino)) == 0) {
         it = &sb->queue[sb->nqueue];
-        *it = (struct behind_item){.ino = *ino,
-                                   .create = true,
+        *it = (struct behind_item){.kind = BEHIND_CREATE,
+                                   .ino = *ino,
                                    .parent = parent,
                                    .mode = mode,
                                    .uid = uid,
@@ -188,6 +201,26 @@ int setattr_behind_create(struct setattr_behind *sb, uint64_t parent,
                                    .time_ns = time_ns};
         strcpy(it->name, name);
         queued(sb);
+    }
+    pthread_mutex_unlock(&sb->lock);
+    return rc;
+}
+
+int setattr_behind_rename(struct setattr_behind *sb, uint64_t dir,
+                          const char *name, const char *newname)
+{
+    int rc = -EAGAIN;
+
+    if (strlen(name) > DFS_NAME_MAX || strlen(newname) > DFS_NAME_MAX)
+        return -EAGAIN;
+    pthread_mutex_lock(&sb->lock);
+    if (sb->nqueue < BEHIND_MAX && !sb->stopping) {
+        struct behind_item *it = &sb->queue[sb->nqueue];
+        *it = (struct behind_item){.kind = BEHIND_RENAME, .parent = dir};
+        strcpy(it->name, name);
+        strcpy(it->newname, newname);
+        queued(sb);
+        rc = 0;
     }
     pthread_mutex_unlock(&sb->lock);
     return rc;
@@ -231,10 +264,41 @@ static void remember_refused(struct setattr_behind *sb, uint64_t ino, int rc)
 
 static json_object *item_op(const struct behind_item *it)
 {
-    if (it->create)
+    switch (it->kind) {
+    case BEHIND_CREATE:
         return master_mknod_op(it->parent, it->name, it->mode, it->uid,
                                it->gid, it->ino, it->time_ns);
-    return master_setattr_op(it->ino, &it->set);
+    case BEHIND_RENAME:
+        return master_rename_op(it->parent, it->name, it->parent,
+                                it->newname, 0);
+    case BEHIND_LEASE:
+        return master_lease_op(it->parent, true);
+    case BEHIND_UNLEASE:
+        return master_unlease_op(it->parent);
+    default:
+        return master_setattr_op(it->ino, &it->set);
+    }
+}
+
+/* Under the lock: the lease ops this batch carries around the queue,
+ * renewals first and give-ups last (after every change answered under
+ * the lease they end), into carried[]; the queue goes in between. */
+static size_t lease_items(struct setattr_behind *sb, size_t *ngive_up,
+                          struct behind_item *give_up)
+{
+    uint64_t renew[BEHIND_LEASE_OPS], gone[BEHIND_LEASE_OPS];
+    int64_t now = clock_monotonic_ms();
+    size_t nrenew;
+
+    dir_lease_pending(sb->leases, now, renew, &nrenew, gone, ngive_up,
+                      BEHIND_LEASE_OPS);
+    for (size_t i = 0; i < nrenew; i++)
+        sb->carried[i] = (struct behind_item){
+            .kind = BEHIND_LEASE, .parent = renew[i], .time_ns = now};
+    for (size_t i = 0; i < *ngive_up; i++)
+        give_up[i] = (struct behind_item){.kind = BEHIND_UNLEASE,
+                                          .parent = gone[i]};
+    return nrenew;
 }
 
 static json_object *take(void *arg)
@@ -247,12 +311,17 @@ static json_object *take(void *arg)
     while (sb->carrying)
         pthread_cond_wait(&sb->changed, &sb->lock);
     sb->takers--;
-    if (sb->nqueue > 0) {
-        ops = json_object_new_array_ext((int)sb->nqueue);
-        for (size_t i = 0; i < sb->nqueue; i++)
-            json_object_array_add(ops, item_op(&sb->queue[i]));
-        memcpy(sb->carried, sb->queue, sb->nqueue * sizeof(sb->queue[0]));
-        sb->ncarried = sb->nqueue;
+    struct behind_item give_up[BEHIND_LEASE_OPS];
+    size_t ngive_up, n = lease_items(sb, &ngive_up, give_up);
+    memcpy(sb->carried + n, sb->queue, sb->nqueue * sizeof(sb->queue[0]));
+    n += sb->nqueue;
+    memcpy(sb->carried + n, give_up, ngive_up * sizeof(give_up[0]));
+    n += ngive_up;
+    if (n > 0) {
+        ops = json_object_new_array_ext((int)n);
+        for (size_t i = 0; i < n; i++)
+            json_object_array_add(ops, item_op(&sb->carried[i]));
+        sb->ncarried = n;
         sb->nqueue = 0;
         sb->carrying = true;
     }
@@ -263,7 +332,16 @@ static json_object *take(void *arg)
 static void refused(struct setattr_behind *sb, const struct behind_item *it,
                     int rc)
 {
-    if (it->create) {
+    if (it->kind == BEHIND_RENAME) {
+        log_warn("rename of '%s' to '%s' in directory %llu, already "
+                 "answered, failed at the master: %s",
+                 it->name, it->newname, (unsigned long long)it->parent,
+                 strerror(-rc));
+        dir_cache_forget(sb->dirs, it->parent);
+        attr_cache_drop(sb->attrs, it->parent);
+        return;
+    }
+    if (it->kind == BEHIND_CREATE) {
         log_warn("create of '%s' (inode %llu in directory %llu), already "
                  "answered, failed at the master: %s; its writer gets EIO",
                  it->name, (unsigned long long)it->ino,
@@ -279,6 +357,26 @@ static void refused(struct setattr_behind *sb, const struct behind_item *it,
     attr_cache_drop(sb->attrs, it->ino);
 }
 
+/* What the master said to one carried item (one: 0 or -errno; result:
+ * its result object, NULL when the batch failed). */
+static void answered(struct setattr_behind *sb, const struct behind_item *it,
+                     int one, json_object *result)
+{
+    int64_t ms = 0;
+
+    switch (it->kind) {
+    case BEHIND_LEASE:
+        if (one == 0) one = master_lease_result(result, &ms);
+        dir_lease_renewed(sb->leases, it->parent, it->time_ns, one, ms);
+        break;
+    case BEHIND_UNLEASE:
+        dir_lease_released(sb->leases, it->parent);
+        break;
+    default:
+        if (one < 0) refused(sb, it, one);
+    }
+}
+
 /* The carried changes once more, on our own client: as a batch, or one
  * by one for a master without batches. */
 static void resend(struct setattr_behind *sb)
@@ -291,13 +389,15 @@ static void resend(struct setattr_behind *sb)
     rc = master_batch(sb->own, ops, &results);
     for (size_t i = 0; i < sb->ncarried; i++) {
         const struct behind_item *it = &sb->carried[i];
-        /* (a master without batches reserves no numbers: no creates) */
-        int one = rc == 0 ? master_batch_errno(
-                                json_object_array_get_idx(results, i))
-                  : rc == -ENOSYS && !it->create
+        json_object *result =
+            rc == 0 ? json_object_array_get_idx(results, i) : NULL;
+        /* (a master without batches reserves no numbers and grants no
+         * leases: only setattrs) */
+        int one = rc == 0 ? master_batch_errno(result)
+                  : rc == -ENOSYS && it->kind == BEHIND_SETATTR
                       ? master_setattr(sb->own, it->ino, &it->set, NULL)
                       : rc;
-        if (one < 0) refused(sb, it, one);
+        answered(sb, it, one, result);
     }
     if (rc == 0) json_object_put(results);
 }
@@ -311,9 +411,9 @@ static void done(void *arg, json_object *results, int rc)
         resend(sb);
     } else {
         for (size_t i = 0; i < sb->ncarried; i++) {
-            int one =
-                master_batch_errno(json_object_array_get_idx(results, i));
-            if (one < 0) refused(sb, &sb->carried[i], one);
+            json_object *result = json_object_array_get_idx(results, i);
+            answered(sb, &sb->carried[i], master_batch_errno(result),
+                     result);
         }
     }
     pthread_mutex_lock(&sb->lock);
@@ -395,14 +495,21 @@ static void *behind_thread(void *arg)
     struct setattr_behind *sb = arg;
     int idle = BEHIND_IDLE_TICKS; /* asleep until the first change */
 
-    while (wait_tick(sb, &idle))
+    while (wait_tick(sb, &idle)) {
         if (queue_due(sb)) setattr_behind_flush(sb);
+        /* Quiet for a while (the next empty tick sleeps): give the
+         * leases up rather than make another client wait them out. */
+        if (idle == BEHIND_IDLE_TICKS - 1 &&
+            dir_lease_give_up_all(sb->leases))
+            setattr_behind_flush(sb);
+    }
     return NULL;
 }
 
 struct setattr_behind *setattr_behind_new(struct master_client *own,
                                           struct attr_cache *attrs,
                                           struct dir_cache *dirs,
+                                          struct dir_lease *leases,
                                           long delay_ms)
 {
     struct setattr_behind *sb = calloc(1, sizeof(*sb));
@@ -411,6 +518,7 @@ struct setattr_behind *setattr_behind_new(struct master_client *own,
     sb->own = own;
     sb->attrs = attrs;
     sb->dirs = dirs;
+    sb->leases = leases;
     sb->delay_ms = delay_ms;
     pthread_mutex_init(&sb->lock, NULL);
     pthread_cond_init(&sb->changed, NULL);
@@ -431,6 +539,7 @@ void setattr_behind_free(struct setattr_behind *sb)
     pthread_cond_broadcast(&sb->changed);
     pthread_mutex_unlock(&sb->lock);
     pthread_join(sb->thread, NULL);
+    dir_lease_give_up_all(sb->leases);
     setattr_behind_flush(sb); /* what came after the thread's last look */
     if (sb->pool.next < sb->pool.end) /* unused numbers: give them back */
         master_release(sb->own, sb->pool.first);

@@ -44,17 +44,21 @@
 
 #include "attr_cache.h"
 #include "dir_cache.h"
+#include "dir_lease.h"
 #include "master_client.h"
 
 struct setattr_behind;
 
 /* own: the client the queue's thread sends with (not the one the queue
  * rides on, which gets setattr_behind_piggyback).  attrs, dirs: the
- * caches whose entries are dropped when a change is refused.  delay_ms <= 0: every
- * change is sent at once by the thread. */
+ * caches whose entries are dropped when a change is refused.  leases:
+ * the directory leases whose renewals and give-ups ride with the queue
+ * (dir_lease.h; NULL: none).  delay_ms <= 0: every change is sent at once
+ * by the thread. */
 struct setattr_behind *setattr_behind_new(struct master_client *own,
                                           struct attr_cache *attrs,
                                           struct dir_cache *dirs,
+                                          struct dir_lease *leases,
                                           long delay_ms);
 /* Sends what is queued, then stops the thread.  NULL is accepted. */
 void setattr_behind_free(struct setattr_behind *sb);
@@ -82,6 +86,12 @@ void setattr_behind_flush(struct setattr_behind *sb);
 int setattr_behind_create(struct setattr_behind *sb, uint64_t parent,
                           const char *name, uint32_t mode, uint32_t uid,
                           uint32_t gid, int64_t time_ns, uint64_t *ino);
+
+/* Queue the rename of dir/name to dir/newname, already answered under
+ * dir's lease (dir_lease.h), which keeps any other client from making the
+ * master refuse it.  -EAGAIN when the queue is full. */
+int setattr_behind_rename(struct setattr_behind *sb, uint64_t dir,
+                          const char *name, const char *newname);
 
 /* Whether the master refused the create of ino queued here.  Ask once
  * the create has been sent (any master call of the mount since, or

@@ -435,7 +435,12 @@ static int op_lease(struct fs_call *c, json_object *in, json_object *out,
                  (unsigned long long)dir);
     else if (rc == -EINVAL)
         snprintf(err, errlen, "no valid client id in %s", DFS_CLIENT_HEADER);
-    if (rc == 0) json_add_u64(out, K_MS, (uint64_t)ms);
+    if (rc == 0) {
+        json_add_u64(out, K_MS, (uint64_t)ms);
+        log_debug("lease of directory %llu to client %s%s",
+                  (unsigned long long)dir, c->client,
+                  held ? " (renewed)" : "");
+    }
     return rc;
 }
 

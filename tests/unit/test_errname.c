@@ -53,6 +53,8 @@ static void test_http_status(void **state)
     assert_int_equal(errname_http_status(-ENOENT), 404);
     assert_int_equal(errname_http_status(EEXIST), 409);
     assert_int_equal(errname_http_status(ENOTEMPTY), 409);
+    assert_int_equal(errname_http_status(EBUSY), 409);
+    assert_int_equal(errname_http_status(EAGAIN), 503);
     assert_int_equal(errname_http_status(EINVAL), 400);
     assert_int_equal(errname_http_status(ENAMETOOLONG), 400);
     assert_int_equal(errname_http_status(ENOTDIR), 400);

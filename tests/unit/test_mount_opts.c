@@ -33,6 +33,7 @@ static void test_defaults(void **state)
     assert_false(o.verify_strict);
     assert_int_equal(o.read_ahead_kb, 1024);
     assert_true(o.local_reads);
+    assert_true(o.leases);
     assert_false(o.foreground);
     assert_string_equal(o.fuse_opts, "");
     mount_opts_free(&o);
@@ -46,7 +47,7 @@ static void test_o_keys(void **state)
                     "-o",
                     "_netdev,secret_file=/s,allow_other,x-systemd.automount,"
                     "attr_timeout=0.5,writeback_cache,nofail,ro,"
-                    "verify=strict,read_ahead_kb=0,local_reads=false",
+                    "verify=strict,read_ahead_kb=0,local_reads=false,leases=false",
                     "-d",
                     "-oretry_ms=100"};
     struct mount_opts o;
@@ -64,6 +65,7 @@ static void test_o_keys(void **state)
     assert_true(o.verify_strict);
     assert_int_equal(o.read_ahead_kb, 0);
     assert_false(o.local_reads);
+    assert_false(o.leases);
     mount_opts_free(&o);
 }
 
@@ -76,6 +78,7 @@ static void test_errors(void **state)
     char *badverify[] = {"mount.dfs", "h:1", "/m", "-o", "verify=maybe"};
     char *badra[] = {"mount.dfs", "h:1", "/m", "-o", "read_ahead_kb=-4"};
     char *badlocal[] = {"mount.dfs", "h:1", "/m", "-o", "local_reads=maybe"};
+    char *badleases[] = {"mount.dfs", "h:1", "/m", "-o", "leases=2"};
     struct mount_opts o;
     char err[256];
 
@@ -102,6 +105,10 @@ static void test_errors(void **state)
         mount_opts_parse(ARGC(badlocal), badlocal, &o, err, sizeof(err)),
         -EINVAL);
     assert_non_null(strstr(err, "local_reads"));
+    assert_int_equal(
+        mount_opts_parse(ARGC(badleases), badleases, &o, err, sizeof(err)),
+        -EINVAL);
+    assert_non_null(strstr(err, "leases"));
     mount_opts_free(&o);
 }
 

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# it_leases: directory leases (master/leases.h, fuse/dir_lease.h).  A
+# mount filling a directory holds its lease, answers open(O_EXCL) and
+# rename there itself and sends them with the next call, so a file
+# written the way rsync writes it (temporary name, write, close, rename)
+# costs one master call instead of three; while it holds the lease no
+# other client changes a name there.  Checks, with a master that logs
+# every call: that 50 such files cost under 2.5 calls each with leases and
+# at least 3 each without; that another mount sees them all, under their
+# final names; that a name made under a lease is taken for another
+# mount's O_EXCL; that two mounts racing O_EXCL creates of the same names
+# each win a name exactly once, and the file holds the winner's bytes;
+# and that changes answered under a lease survive a kill -9 of the master.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh" "$@"
+
+# fs_calls: POST /v1/fs/... calls the master has logged so far.
+fs_calls() {
+    grep -c ' /v1/fs/' "$DIR/master.log" || true
+}
+
+# write_like_rsync DIR N: N files written as rsync does; prints nothing.
+write_like_rsync() {
+    python3 - "$1" "$2" <<'EOF'
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    tmp, final = os.path.join(d, ".f%d.XXXXXX" % i), os.path.join(d, "f%d" % i)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, b"file %d\n" % i)
+    os.close(fd)
+    os.chmod(tmp, 0o644)
+    os.rename(tmp, final)
+EOF
+}
+
+# assert_written DIR N: the N files of write_like_rsync, and nothing else,
+# are in DIR (waiting up to 10 s for the last changes to arrive).
+assert_written() {
+    local d=$1 n=$2 i got
+    for ((i = 0; i < 100; i++)); do
+        [[ -e $d/f$((n - 1)) && -z $(find "$d" -name '.f*') ]] && break
+        sleep 0.1
+    done
+    got=$(find "$d" -mindepth 1 | wc -l)
+    assert_eq "names in $d" "$n" "$got"
+    for ((i = 0; i < n; i++)); do
+        assert_eq "$d/f$i" "file $i" "$(cat "$d/f$i")"
+    done
+}
+
+it_begin
+trap 'st=$?; trap - ERR; set +e; unmount_second; (exit "$st"); cleanup' EXIT
+export DFS_MASTER_OPTS="--log-level debug"
+cluster_up
+mount_second
+step "waiting out the master's first 2 s, when it grants no new leases"
+sleep 2
+
+step "(1) 50 files written as rsync does, under a lease: < 2.5 calls each"
+mkdir "$MNT/L"
+before=$(fs_calls)
+write_like_rsync "$MNT/L" 50
+calls=$(($(fs_calls) - before))
+step "    $calls master calls"
+((calls < 125)) || fail "50 files cost $calls master calls with a lease"
+grep -q "lease of directory $(stat -c %i "$MNT/L") to client" \
+    "$DIR/master.log" || fail "the master granted no lease of L"
+assert_written "$MNT2/L" 50
+
+step "(2) without leases, 3 calls each (the measure above means something)"
+unmount_second
+mount_second "leases=false"
+mkdir "$MNT2/L2"
+before=$(fs_calls)
+write_like_rsync "$MNT2/L2" 50
+calls=$(($(fs_calls) - before))
+step "    $calls master calls"
+((calls >= 150)) || fail "50 files cost only $calls calls without leases"
+assert_written "$MNT/L2" 50
+unmount_second
+mount_second
+
+step "(3) a name made under mount 1's lease is taken for mount 2's O_EXCL"
+mkdir "$MNT/X"
+python3 - "$MNT/X" "$MNT2/X" <<'EOF' >"$DIR/out"
+import errno, os, sys
+mine, theirs = sys.argv[1], sys.argv[2]
+# the first O_EXCL takes the lease; the second is answered under it
+os.close(os.open(os.path.join(mine, "first"), os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+fd = os.open(os.path.join(mine, "lock"), os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+try:
+    os.close(os.open(os.path.join(theirs, "lock"),
+                     os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+    print("mount 2 made it too")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+os.write(fd, b"mount 1\n")
+os.close(fd)
+EOF
+assert_eq "mount 2's O_EXCL of X/lock" "EEXIST" "$(cat "$DIR/out")"
+assert_eq "X/lock through mount 2" "mount 1" "$(cat "$MNT2/X/lock")"
+
+step "(4) two mounts race O_EXCL creates of 60 names: each won exactly once"
+mkdir "$MNT/R"
+# mount 2 may hold a listing of the root without R for entry_timeout
+for ((i = 0; i < 100; i++)); do
+    [[ -d $MNT2/R ]] && break
+    sleep 0.1
+done
+# race DIR WHO ORDER: one racer, through names k0..k59 up or down, so the
+# two meet half way and contend for the names there.
+race() {
+    python3 - "$1" "$2" "$3" <<'EOF'
+import os, sys
+d, who = sys.argv[1], sys.argv[2]
+for i in (range(60) if sys.argv[3] == "up" else range(59, -1, -1)):
+    try:
+        fd = os.open(os.path.join(d, "k%d" % i),
+                     os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        continue
+    os.write(fd, who.encode())
+    os.close(fd)
+    print("k%d" % i)
+EOF
+}
+race "$MNT/R" one up >"$DIR/won1" &
+racer=$!
+race "$MNT2/R" two down >"$DIR/won2" || {
+    wait "$racer"
+    fail "mount 2's racer failed"
+}
+wait "$racer" || fail "mount 1's racer failed"
+step "    mount 1 won $(wc -l <"$DIR/won1"), mount 2 won $(wc -l <"$DIR/won2")"
+assert_eq "names won twice" "" "$(sort "$DIR/won1" "$DIR/won2" | uniq -d)"
+assert_eq "names won" 60 "$(sort -u "$DIR/won1" "$DIR/won2" | wc -l)"
+while read -r k; do
+    assert_eq "R/$k through mount 2" one "$(cat "$MNT2/R/$k")"
+done <"$DIR/won1"
+while read -r k; do
+    assert_eq "R/$k through mount 1" two "$(cat "$MNT/R/$k")"
+done <"$DIR/won2"
+
+step "(5) changes answered under a lease survive a kill -9 of the master"
+mkdir "$MNT/K"
+write_like_rsync "$MNT/K" 20
+kill -9 "$(cat "$DIR/master.pid")"
+cluster restart
+assert_written "$MNT2/K" 20
+assert_written "$MNT/K" 20
