@@ -34,6 +34,16 @@ for i in range(n):
 EOF
 }
 
+# calls_writing DIR N: write_like_rsync DIR N, and set CALLS to the master
+# calls that cost.
+calls_writing() {
+    local before
+    before=$(fs_calls)
+    write_like_rsync "$1" "$2"
+    CALLS=$(($(fs_calls) - before))
+    step "    $CALLS master calls"
+}
+
 # assert_written DIR N: the N files of write_like_rsync, and nothing else,
 # are in DIR (waiting up to 10 s for the last changes to arrive).
 assert_written() {
@@ -59,11 +69,8 @@ sleep 2
 
 step "(1) 50 files written as rsync does, under a lease: < 2.5 calls each"
 mkdir "$MNT/L"
-before=$(fs_calls)
-write_like_rsync "$MNT/L" 50
-calls=$(($(fs_calls) - before))
-step "    $calls master calls"
-((calls < 125)) || fail "50 files cost $calls master calls with a lease"
+calls_writing "$MNT/L" 50
+((CALLS < 125)) || fail "50 files cost $CALLS master calls with a lease"
 grep -q "lease of directory $(stat -c %i "$MNT/L") to client" \
     "$DIR/master.log" || fail "the master granted no lease of L"
 assert_written "$MNT2/L" 50
@@ -72,11 +79,8 @@ step "(2) without leases, 3 calls each (the measure above means something)"
 unmount_second
 mount_second "leases=false"
 mkdir "$MNT2/L2"
-before=$(fs_calls)
-write_like_rsync "$MNT2/L2" 50
-calls=$(($(fs_calls) - before))
-step "    $calls master calls"
-((calls >= 150)) || fail "50 files cost only $calls calls without leases"
+calls_writing "$MNT2/L2" 50
+((CALLS >= 150)) || fail "50 files cost only $CALLS calls without leases"
 assert_written "$MNT/L2" 50
 unmount_second
 mount_second

@@ -45,18 +45,24 @@ static void take(uint64_t dir, int64_t sent)
     dir_lease_taken(leases, dir, gen, sent, 0, TERM);
 }
 
-static void pending(uint64_t *renew, size_t *nrenew, uint64_t *gone,
-                    size_t *ngone, int64_t now)
+/* What the next batch would carry. */
+struct batch_ops {
+    uint64_t renew[8], gone[8];
+    size_t nrenew, ngone;
+};
+
+static struct batch_ops pending(int64_t now)
 {
-    dir_lease_pending(leases, now, renew, nrenew, gone, ngone, 8);
+    struct batch_ops b;
+    dir_lease_pending(leases, now, b.renew, &b.nrenew, b.gone, &b.ngone, 8);
+    return b;
 }
 
 static void test_take_use_renew(void **state)
 {
     (void)state;
     int64_t now = clock_monotonic_ms();
-    uint64_t renew[8], gone[8];
-    size_t nrenew, ngone;
+    struct batch_ops b;
     uint32_t gen;
 
     take(7, now);
@@ -64,17 +70,17 @@ static void test_take_use_renew(void **state)
                      now + TERM - DIR_LEASE_MARGIN_MS);
     assert_false(dir_lease_worth_asking(leases, 7, &gen)); /* held */
     /* unused: nothing to renew */
-    pending(renew, &nrenew, gone, &ngone, now + DIR_LEASE_RENEW_MS);
-    assert_int_equal(nrenew, 0);
+    b = pending(now + DIR_LEASE_RENEW_MS);
+    assert_int_equal(b.nrenew, 0);
     assert_true(dir_lease_use_begin(leases, 7));
     dir_lease_use_end(leases);
     /* used, but renewed (taken) just now */
-    pending(renew, &nrenew, gone, &ngone, now + 1);
-    assert_int_equal(nrenew, 0);
-    pending(renew, &nrenew, gone, &ngone, now + DIR_LEASE_RENEW_MS);
-    assert_int_equal(nrenew, 1);
-    assert_int_equal(renew[0], 7);
-    assert_int_equal(ngone, 0);
+    b = pending(now + 1);
+    assert_int_equal(b.nrenew, 0);
+    b = pending(now + DIR_LEASE_RENEW_MS);
+    assert_int_equal(b.nrenew, 1);
+    assert_int_equal(b.renew[0], 7);
+    assert_int_equal(b.ngone, 0);
     dir_lease_renewed(leases, 7, now + 50, 0, TERM);
     assert_int_equal(dir_lease_until(leases, 7),
                      now + 50 + TERM - DIR_LEASE_MARGIN_MS);
@@ -86,8 +92,7 @@ static void test_refused_renewal_gives_up(void **state)
 {
     (void)state;
     int64_t now = clock_monotonic_ms();
-    uint64_t renew[8], gone[8];
-    size_t nrenew, ngone;
+    struct batch_ops b;
     uint32_t gen;
 
     take(7, now);
@@ -102,11 +107,11 @@ static void test_refused_renewal_gives_up(void **state)
     assert_int_equal(dir_cache_exact_lookup(dirs, 7, "x", NULL),
                      DIR_CACHE_ASK);
     /* the give-up rides with the next batch, once */
-    pending(renew, &nrenew, gone, &ngone, now);
-    assert_int_equal(ngone, 1);
-    assert_int_equal(gone[0], 7);
-    pending(renew, &nrenew, gone, &ngone, now);
-    assert_int_equal(ngone, 0);
+    b = pending(now);
+    assert_int_equal(b.ngone, 1);
+    assert_int_equal(b.gone[0], 7);
+    b = pending(now);
+    assert_int_equal(b.ngone, 0);
     /* not asked again while the give-up is on its way, nor soon after */
     assert_false(dir_lease_worth_asking(leases, 7, &gen));
     dir_lease_released(leases, 7);
@@ -119,14 +124,13 @@ static void test_take_raced_by_give_up(void **state)
 {
     (void)state;
     int64_t now = clock_monotonic_ms();
-    uint64_t renew[8], gone[8];
-    size_t nrenew, ngone;
+    struct batch_ops b;
     uint32_t gen, stale;
 
     take(9, now);
     assert_true(dir_lease_give_up_all(leases));
-    pending(renew, &nrenew, gone, &ngone, now);
-    assert_int_equal(ngone, 1);
+    b = pending(now);
+    assert_int_equal(b.ngone, 1);
     dir_lease_released(leases, 9);
     assert_true(dir_lease_worth_asking(leases, 9, &stale));
     /* another give-up of everything while this take is on its way */
@@ -158,13 +162,12 @@ static void test_expired(void **state)
 {
     (void)state;
     int64_t now = clock_monotonic_ms();
-    uint64_t renew[8], gone[8];
-    size_t nrenew, ngone;
+    struct batch_ops b;
 
     take(12, now - TERM);
     assert_false(dir_lease_use_begin(leases, 12));
-    pending(renew, &nrenew, gone, &ngone, now);
-    assert_int_equal(nrenew + ngone, 0);
+    b = pending(now);
+    assert_int_equal(b.nrenew + b.ngone, 0);
 }
 
 /* An exact set answers only while exact, and a renewal extends only a
