@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
 #include "errname.h"
@@ -518,15 +519,38 @@ static size_t named_dirs(const char *op, json_object *in, uint64_t dirs[2])
     return n;
 }
 
+/* The directory op would remove (rmdir, or a rename over an empty one),
+ * or 0: its lease matters too, since its holder may have answered
+ * creates in it that are still on their way. */
+static uint64_t removed_dir(struct fs_call *c, const char *op,
+                            json_object *in)
+{
+    bool rmdir = strcmp(op, "rmdir") == 0;
+    const char *pkey = rmdir ? K_PARENT : K_NEWPARENT;
+    const char *nkey = rmdir ? K_NAME : K_NEWNAME;
+    char scratch[64];
+    const char *name;
+    uint64_t parent;
+    struct dfs_attr a;
+
+    if (!rmdir && strcmp(op, "rename") != 0) return 0;
+    if (json_get_u64(in, pkey, &parent, scratch, sizeof(scratch)) < 0 ||
+        get_name(in, nkey, &name, scratch, sizeof(scratch)) < 0 ||
+        meta_lookup(c->meta, parent, name, &a) < 0 || !S_ISDIR(a.mode))
+        return 0;
+    return a.ino;
+}
+
 /* Whether op may change the names it names now: 0, or -EAGAIN (another
  * client holds a lease on one of its directories). */
 static int lease_gate(struct fs_call *c, const char *op, json_object *in,
                       char *err, size_t errlen)
 {
-    uint64_t dirs[2];
+    uint64_t dirs[3];
     size_t n = named_dirs(op, in, dirs);
     int64_t now = clock_monotonic_ms();
 
+    if ((dirs[n] = removed_dir(c, op, in)) != 0) n++;
     for (size_t i = 0; i < n; i++)
         if (leases_may_change(c->leases, dirs[i], c->client, now) < 0) {
             snprintf(err, errlen,

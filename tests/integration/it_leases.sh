@@ -10,6 +10,8 @@
 # final names; that a name made under a lease is taken for another
 # mount's O_EXCL; that two mounts racing O_EXCL creates of the same names
 # each win a name exactly once, and the file holds the winner's bytes;
+# that another mount cannot remove a directory under a create answered
+# there;
 # and that changes answered under a lease survive a kill -9 of the master.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
@@ -103,7 +105,32 @@ os.write(fd, b"mount 1\n")
 os.close(fd)
 EOF
 assert_eq "mount 2's O_EXCL of X/lock" "EEXIST" "$(cat "$DIR/out")"
+# mount 2 looked X/lock up before it had bytes: seen within attr_timeout
+for ((i = 0; i < 50; i++)); do
+    [[ $(cat "$MNT2/X/lock") == "mount 1" ]] && break
+    sleep 0.1
+done
 assert_eq "X/lock through mount 2" "mount 1" "$(cat "$MNT2/X/lock")"
+
+step "(3b) mount 2 cannot rmdir a directory mount 1 has just created in"
+mkdir "$MNT/E"
+for ((i = 0; i < 100; i++)); do
+    [[ -d $MNT2/E ]] && break
+    sleep 0.1
+done
+python3 - "$MNT/E" "$MNT2/E" <<'EOF' >"$DIR/out"
+import errno, os, sys
+mine, theirs = sys.argv[1], sys.argv[2]
+fd = os.open(os.path.join(mine, "f"), os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+try:
+    os.rmdir(theirs)
+    print("removed")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+os.close(fd)
+EOF
+assert_eq "mount 2's rmdir of E" "ENOTEMPTY" "$(cat "$DIR/out")"
+[[ -e $MNT2/E/f ]] || fail "E/f is not there"
 
 step "(4) two mounts race O_EXCL creates of 60 names: each won exactly once"
 mkdir "$MNT/R"
