@@ -123,12 +123,14 @@ static void mark_absent(struct local_read *lr, const char *addr)
     pthread_mutex_unlock(&lr->lock);
 }
 
-/* A proven connection to addr's local server, or -1 (HTTP then). */
-static int connect_peer(struct local_read *lr, const char *addr)
+/* A proven connection to addr's local server, or -1 (HTTP then);
+ * *pooled: it was idle in the pool (it may have died since). */
+static int connect_peer(struct local_read *lr, const char *addr, bool *pooled)
 {
     bool absent;
     int fd = take_idle(lr, addr, &absent);
 
+    *pooled = fd >= 0;
     if (fd >= 0 || absent) return fd;
     fd = local_chunk_connect(addr, &lr->keys, LOCAL_READ_STEP_MS);
     if (fd >= 0) return fd;
@@ -195,23 +197,37 @@ static int read_checked(int cfd, const struct local_chunk_reply *r,
     return -EBADMSG;
 }
 
+/* Ask addr for chunk id: 0 with *r (and *cfd when r->err is 0), or
+ * -ENOTCONN.  A pooled connection that fails (the server restarted) is
+ * dropped with the others idle, and a new one tried once, so a restarted
+ * server is read locally again at once. */
+static int request(struct local_read *lr, const char *addr, const char *id,
+                   struct local_chunk_reply *r, int *cfd)
+{
+    for (;;) {
+        bool pooled;
+        int fd = connect_peer(lr, addr, &pooled);
+
+        if (fd < 0) return -ENOTCONN;
+        if (local_chunk_request(fd, id, r, cfd) == 0) {
+            give_back(lr, addr, fd);
+            return 0;
+        }
+        close(fd);
+        drop_idle(lr, addr);
+        if (!pooled) return -ENOTCONN; /* gone: HTTP says why */
+    }
+}
+
 int local_read_fetch(struct local_read *lr, const char *addr, const char *id,
                      size_t max_len, enum chunk_verify verify,
                      struct chunk_data **out)
 {
     struct local_chunk_reply r;
-    int cfd, rc, fd = connect_peer(lr, addr);
+    int cfd, rc;
 
     *out = NULL;
-    if (fd < 0) return -ENOTCONN;
-    rc = local_chunk_request(fd, id, &r, &cfd);
-    if (rc < 0) {
-        /* a server that restarted, or went: HTTP says which */
-        close(fd);
-        drop_idle(lr, addr);
-        return -ENOTCONN;
-    }
-    give_back(lr, addr, fd);
+    if (request(lr, addr, id, &r, &cfd) < 0) return -ENOTCONN;
     if (r.err != 0) return r.err == ENOENT ? -ENOENT : -ENOTCONN;
     rc = read_checked(cfd, &r, addr, id, max_len, verify, out);
     close(cfd);

@@ -8,7 +8,10 @@
  * LOCAL_READ_IDLE_MAX idle ones each.  An address with no local server
  * (the usual case for a remote one) is remembered for
  * LOCAL_READ_RETRY_MS, so it costs one failed connect() per that
- * period, not one per chunk.  Thread-safe.
+ * period, not one per chunk.  A pooled connection that fails (its
+ * server restarted) drops the others idle for that address and is
+ * replaced by a new one at once, so a restarted server is read locally
+ * again from its first chunk.  Thread-safe.
  */
 #ifndef DFS_FUSE_LOCAL_READ_H
 #define DFS_FUSE_LOCAL_READ_H

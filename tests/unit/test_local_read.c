@@ -279,6 +279,26 @@ static void test_server_without_secret(void **state)
     close(im.file_fd);
 }
 
+/* The server restarts: the reader's pooled connection is dead, and the
+ * next fetch is still served locally, on a new connection. */
+static void test_server_restarted(void **state)
+{
+    struct fixture *f = *state;
+    char id[CHUNK_ID_STRLEN];
+    unsigned char *b = store_random(f, 5000, id);
+    struct chunk_data *d;
+
+    assert_int_equal(fetch(f, id, CHUNK_VERIFY_FAST, &d), 0);
+    chunk_data_put(d);
+    local_server_stop(f->server);
+    f->server = local_server_start(f->addr, f->store, &f->keys);
+    assert_non_null(f->server);
+    assert_int_equal(fetch(f, id, CHUNK_VERIFY_FAST, &d), 0);
+    assert_memory_equal(d->data, b, 5000);
+    chunk_data_put(d);
+    free(b);
+}
+
 static void test_name_taken(void **state)
 {
     struct fixture *f = *state;
@@ -308,6 +328,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_without_secret, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_name_taken, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_restarted, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
