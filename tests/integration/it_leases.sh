@@ -12,7 +12,8 @@
 # each win a name exactly once, and the file holds the winner's bytes;
 # that another mount cannot remove a directory under a create answered
 # there;
-# and that changes answered under a lease survive a kill -9 of the master.
+# that changes answered under a lease survive a kill -9 of the master;
+# and that a mount killed while holding a lease does not block others.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
@@ -180,3 +181,22 @@ kill -9 "$(cat "$DIR/master.pid")"
 cluster restart
 assert_written "$MNT2/K" 20
 assert_written "$MNT/K" 20
+
+step "(6) a mount killed while it holds a lease holds nobody up for long"
+mkdir "$MNT2/Z"
+python3 - "$MNT2/Z/a" <<'EOF'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+os.write(fd, b"a\n")
+os.close(fd) # returns once the create and the commit are at the master
+EOF
+kill -9 "$MNT2_PID"
+for ((i = 0; i < 50; i++)); do
+    pid_alive "$MNT2_PID" || break
+    sleep 0.1
+done
+start=$SECONDS
+echo b >"$MNT/Z/b" # waits for the dead mount's lease to run out (2 s)
+assert_eq "Z/b" b "$(cat "$MNT/Z/b")"
+assert_eq "Z/a" a "$(cat "$MNT/Z/a")"
+step "    mount 1's create waited $((SECONDS - start)) s"
