@@ -199,7 +199,11 @@ mount_second() {
 
 unmount_second() {
     [[ -n $MNT2 ]] || return 0
-    if mountpoint -q "$MNT2" 2>/dev/null; then
+    # A mount whose mount.dfs was killed is no "mountpoint" any more
+    # (ENOTCONN) but still in the table: unmount it too.
+    if mountpoint -q "$MNT2" 2>/dev/null ||
+        awk -v m="$MNT2" '$2 == m { found = 1 } END { exit !found }' \
+            /proc/mounts; then
         fusermount3 -u "$MNT2" 2>/dev/null || fusermount3 -u -z "$MNT2" || true
     fi
     if [[ -n $MNT2_PID ]]; then
