@@ -12,7 +12,8 @@
  * commit.
  *
  * The promise: while a client holds dir's lease, no other client's create,
- * link, unlink, rmdir or rename of a name in dir takes effect.  Such a
+ * link, unlink, rmdir or rename of a name in dir takes effect, nor the
+ * removal of dir itself (routes_fs.c asks for both).  Such a
  * change waits: leases_may_change says -EAGAIN (the route replies 503 and
  * the client retries), and the holder is told to give the lease up (its
  * renewal is refused).  A lease lasts `term` from when it was taken or
