@@ -226,20 +226,46 @@ void dir_lease_released(struct dir_lease *l, uint64_t dir)
     pthread_mutex_unlock(&l->lock);
 }
 
-bool dir_lease_give_up_all(struct dir_lease *l)
+/* Under the lock: whether e is held but unused since its last renewal,
+ * which is at least DIR_LEASE_IDLE_MS old (all: any held one). */
+static bool to_give_up(const struct lease_entry *e, int64_t now, bool all)
+{
+    if (e->until_ms <= now) return false;
+    return all || (!e->used && now - e->renewed_ms >= DIR_LEASE_IDLE_MS);
+}
+
+/* Give up the leases to_give_up picks; whether any. */
+static bool give_up_some(struct dir_lease *l, bool all)
 {
     int64_t now = clock_monotonic_ms();
     bool any = false;
 
     if (!l) return false;
+    /* cheap look first: the exclusive lock stalls answers */
+    pthread_mutex_lock(&l->lock);
+    for (size_t i = 0; i < l->n && !any; i++)
+        any = to_give_up(&l->e[i], now, all);
+    pthread_mutex_unlock(&l->lock);
+    if (!any) return false;
+    any = false;
     pthread_rwlock_wrlock(&l->use);
     pthread_mutex_lock(&l->lock);
     for (size_t i = 0; i < l->n; i++)
-        if (l->e[i].until_ms > now) {
+        if (to_give_up(&l->e[i], now, all)) {
             mark_given_up(l, &l->e[i]);
             any = true;
         }
     pthread_mutex_unlock(&l->lock);
     pthread_rwlock_unlock(&l->use);
     return any;
+}
+
+bool dir_lease_give_up_all(struct dir_lease *l)
+{
+    return give_up_some(l, true);
+}
+
+bool dir_lease_give_up_unused(struct dir_lease *l)
+{
+    return give_up_some(l, false);
 }

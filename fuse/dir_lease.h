@@ -19,8 +19,9 @@
  *    since the last one (at most every DIR_LEASE_RENEW_MS), so a lease in
  *    use does not run out, and a lease another client waits for is known
  *    to be wanted within a batch or two.
- *  - Given up: when a renewal is refused (another client waits), when the
- *    mount goes idle, or when it unmounts.  The give-up rides behind
+ *  - Given up: when a renewal is refused (another client waits), when it
+ *    has not been used for DIR_LEASE_IDLE_MS, when the mount goes idle,
+ *    or when it unmounts.  The give-up rides behind
  *    every change answered under the lease (dir_lease_lost waits for
  *    those being answered to be queued), so none lands after it.
  *
@@ -49,6 +50,7 @@
 #define DIR_LEASE_MARGIN_MS 500     /* stop using a lease this early */
 #define DIR_LEASE_RENEW_MS 100      /* renew a lease in use this often */
 #define DIR_LEASE_RETRY_MS 5000     /* after a refusal, ask again after */
+#define DIR_LEASE_IDLE_MS 300       /* give up a lease unused this long */
 /* Leases only with a queue sent this often (-o setattr_delay_ms) */
 #define DIR_LEASE_DELAY_MAX_MS (DIR_LEASE_MARGIN_MS / 5)
 
@@ -93,5 +95,9 @@ void dir_lease_released(struct dir_lease *l, uint64_t dir);
 /* Give every lease up at the next batch (idle, unmounting); whether any
  * was held. */
 bool dir_lease_give_up_all(struct dir_lease *l);
+/* Give up, likewise, the leases not used for DIR_LEASE_IDLE_MS (rsync
+ * has moved on to the next directory): another client wanting one then
+ * waits for a batch, not for the lease to run out. */
+bool dir_lease_give_up_unused(struct dir_lease *l);
 
 #endif

@@ -496,12 +496,13 @@ static void *behind_thread(void *arg)
     int idle = BEHIND_IDLE_TICKS; /* asleep until the first change */
 
     while (wait_tick(sb, &idle)) {
-        if (queue_due(sb)) setattr_behind_flush(sb);
-        /* Quiet for a while (the next empty tick sleeps): give the
-         * leases up rather than make another client wait them out. */
-        if (idle == BEHIND_IDLE_TICKS - 1 &&
-            dir_lease_give_up_all(sb->leases))
-            setattr_behind_flush(sb);
+        /* Leases this mount no longer uses go with the next batch, all
+         * of them once it is quiet (the next empty tick sleeps), rather
+         * than make another client wait them out. */
+        bool give_up = idle == BEHIND_IDLE_TICKS - 1
+                           ? dir_lease_give_up_all(sb->leases)
+                           : dir_lease_give_up_unused(sb->leases);
+        if (give_up || queue_due(sb)) setattr_behind_flush(sb);
     }
     return NULL;
 }

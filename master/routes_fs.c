@@ -452,7 +452,11 @@ static int op_unlease(struct fs_call *c, json_object *in, json_object *out,
     int rc = json_get_u64(in, K_INO, &dir, err, errlen);
 
     (void)out;
-    if (rc == 0) leases_give_up(c->leases, dir, c->client);
+    if (rc == 0) {
+        leases_give_up(c->leases, dir, c->client);
+        log_debug("lease of directory %llu given up by client %s",
+                  (unsigned long long)dir, c->client ? c->client : "(none)");
+    }
     return rc;
 }
 

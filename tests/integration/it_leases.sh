@@ -13,6 +13,7 @@
 # that another mount cannot remove a directory under a create answered
 # there;
 # that changes answered under a lease survive a kill -9 of the master;
+# that a lease no longer used is given up while the mount works on;
 # and that a mount killed while holding a lease does not block others.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
@@ -181,6 +182,20 @@ kill -9 "$(cat "$DIR/master.pid")"
 cluster restart
 assert_written "$MNT2/K" 20
 assert_written "$MNT/K" 20
+
+step "(5b) a lease no longer used is given up while the mount works elsewhere"
+mkdir "$MNT/U" "$MNT/V"
+write_like_rsync "$MNT/U" 5
+python3 - "$MNT/V" <<'EOF'
+import os, sys, time
+end, i = time.monotonic() + 1.5, 0
+while time.monotonic() < end: # busy all along: the mount is never idle
+    with open(os.path.join(sys.argv[1], "f%d" % i), "w") as f:
+        f.write("v")
+    i += 1
+EOF
+grep -q "lease of directory $(stat -c %i "$MNT/U") given up" "$DIR/master.log" ||
+    fail "the lease of U was not given up while mount 1 wrote in V"
 
 step "(6) a mount killed while it holds a lease holds nobody up for long"
 mkdir "$MNT2/Z"

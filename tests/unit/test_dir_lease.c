@@ -144,6 +144,31 @@ static void test_take_raced_by_give_up(void **state)
     (void)stale;
 }
 
+/* A lease unused since its last renewal goes once that is
+ * DIR_LEASE_IDLE_MS old; one in use, or renewed lately, stays. */
+static void test_unused_given_up(void **state)
+{
+    (void)state;
+    int64_t now = clock_monotonic_ms();
+    struct batch_ops b;
+
+    take(30, now - DIR_LEASE_IDLE_MS - 10); /* unused since */
+    take(31, now);                          /* just taken */
+    take(32, now - DIR_LEASE_IDLE_MS - 10); /* used since its renewal */
+    assert_true(dir_lease_use_begin(leases, 32));
+    dir_lease_use_end(leases);
+    assert_true(dir_lease_give_up_unused(leases));
+    assert_false(dir_lease_use_begin(leases, 30));
+    b = pending(now);
+    assert_int_equal(b.ngone, 1);
+    assert_int_equal(b.gone[0], 30);
+    assert_int_equal(b.nrenew, 1); /* 32, used */
+    assert_int_equal(b.renew[0], 32);
+    assert_false(dir_lease_give_up_unused(leases));
+    assert_true(dir_lease_use_begin(leases, 31));
+    dir_lease_use_end(leases);
+}
+
 static void test_refused_take(void **state)
 {
     (void)state;
@@ -216,6 +241,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_renewal_gives_up, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_take_raced_by_give_up, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unused_given_up, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refused_take, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
