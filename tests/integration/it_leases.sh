@@ -38,6 +38,18 @@ for i in range(n):
 EOF
 }
 
+# wait_until CMD...: run CMD every 0.1 s until it succeeds, 10 s at most
+# (another mount's view may be up to entry_timeout or attr_timeout old);
+# the assertion that follows says what was expected.
+wait_until() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        "$@" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 0
+}
+
 # calls_writing DIR N: write_like_rsync DIR N, and set CALLS to the master
 # calls that cost.
 calls_writing() {
@@ -108,18 +120,12 @@ os.close(fd)
 EOF
 assert_eq "mount 2's O_EXCL of X/lock" "EEXIST" "$(cat "$DIR/out")"
 # mount 2 looked X/lock up before it had bytes: seen within attr_timeout
-for ((i = 0; i < 50; i++)); do
-    [[ $(cat "$MNT2/X/lock") == "mount 1" ]] && break
-    sleep 0.1
-done
+wait_until grep -qx "mount 1" "$MNT2/X/lock"
 assert_eq "X/lock through mount 2" "mount 1" "$(cat "$MNT2/X/lock")"
 
 step "(3b) mount 2 cannot rmdir a directory mount 1 has just created in"
 mkdir "$MNT/E"
-for ((i = 0; i < 100; i++)); do
-    [[ -d $MNT2/E ]] && break
-    sleep 0.1
-done
+wait_until test -d "$MNT2/E"
 python3 - "$MNT/E" "$MNT2/E" <<'EOF' >"$DIR/out"
 import errno, os, sys
 mine, theirs = sys.argv[1], sys.argv[2]
@@ -136,11 +142,7 @@ assert_eq "mount 2's rmdir of E" "ENOTEMPTY" "$(cat "$DIR/out")"
 
 step "(4) two mounts race O_EXCL creates of 60 names: each won exactly once"
 mkdir "$MNT/R"
-# mount 2 may hold a listing of the root without R for entry_timeout
-for ((i = 0; i < 100; i++)); do
-    [[ -d $MNT2/R ]] && break
-    sleep 0.1
-done
+wait_until test -d "$MNT2/R"
 # race DIR WHO ORDER: one racer, through names k0..k59 up or down, so the
 # two meet half way and contend for the names there.
 race() {
