@@ -1,6 +1,7 @@
 /*
- * setattr_behind.h - chmod, chown and utimes answered at once and sent to
- * the master along with the mount's next call.
+ * setattr_behind.h - chmod, chown and utimes (and creates, and renames
+ * under a lease) answered at once and sent to the master along with the
+ * mount's next call.
  *
  * rsync, cp -p and tar set the times and mode of every file they write,
  * right after closing it, and then rename it or create the next file:
@@ -35,6 +36,11 @@
  * (another client made the name meanwhile, the directory is gone) is
  * remembered for that flush, which then fails with EIO: nothing written
  * is reported stored when it is not.
+ *
+ * Under a directory lease (dir_lease.h) O_EXCL creates and renames within
+ * the directory ride too (setattr_behind_rename), and the queue carries
+ * the leases' renewals ahead of its changes and their give-ups after
+ * them.
  */
 #ifndef DFS_FUSE_SETATTR_BEHIND_H
 #define DFS_FUSE_SETATTR_BEHIND_H
