@@ -8,10 +8,12 @@
  * lease lost takes it exclusive, so every change answered under a lease
  * is in the queue before the give-up that ends it.
  *
- * Each entry counts its give-ups (gen): a take answered after a give-up
- * was decided is not used, since the give-up may reach the master after
- * it and end it there.  And no take is sent while a give-up is on its
- * way (releasing), for the same reason.
+ * The table counts the give-ups it decides (gen): a take answered after
+ * one was decided is not used, since that give-up may be of the same
+ * directory and reach the master after the take, ending it there (the
+ * count is the table's, not the entry's, because an entry is reused).
+ * And no take is sent while a give-up of its directory is on its way
+ * (releasing), for the same reason.
  */
 #include "dir_lease.h"
 
@@ -25,7 +27,6 @@ struct lease_entry {
     int64_t until_ms;         /* usable until (0: not held) */
     int64_t renewed_ms;       /* when the last renewal (or take) was sent */
     int64_t refused_until_ms; /* not asked again before */
-    uint32_t gen;             /* give-ups so far */
     bool used;                /* used since the last renewal was sent */
     bool give_up;             /* to send with the next batch */
     bool releasing;           /* a give-up is on its way */
@@ -37,6 +38,7 @@ struct dir_lease {
     struct dir_cache *dirs;
     struct lease_entry e[DIR_LEASE_MAX];
     size_t n;
+    uint32_t gen; /* give-ups decided so far, of any lease */
 };
 
 struct dir_lease *dir_lease_new(struct dir_cache *dirs)
@@ -103,7 +105,7 @@ bool dir_lease_worth_asking(struct dir_lease *l, uint64_t dir, uint32_t *gen)
     e = get(l, dir, now);
     worth = e && e->until_ms <= now && e->refused_until_ms <= now &&
             !e->give_up && !e->releasing;
-    if (worth) *gen = e->gen;
+    if (worth) *gen = l->gen;
     pthread_mutex_unlock(&l->lock);
     return worth;
 }
@@ -119,7 +121,7 @@ void dir_lease_taken(struct dir_lease *l, uint64_t dir, uint32_t gen,
     e = get(l, dir, now);
     if (e && rc < 0) {
         e->refused_until_ms = now + DIR_LEASE_RETRY_MS;
-    } else if (e && e->gen == gen && !e->give_up && !e->releasing) {
+    } else if (e && l->gen == gen && !e->give_up && !e->releasing) {
         e->until_ms = sent_ms + ms - DIR_LEASE_MARGIN_MS;
         e->renewed_ms = sent_ms;
         e->used = false;
@@ -190,7 +192,7 @@ static void mark_given_up(struct dir_lease *l, struct lease_entry *e)
 {
     e->until_ms = 0;
     e->give_up = true;
-    e->gen++;
+    l->gen++;
     dir_cache_inexact(l->dirs, e->dir);
 }
 
