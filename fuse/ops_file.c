@@ -113,8 +113,9 @@ static int create_or_open(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 /* Whether name is free in parent, for a create answered here: for
  * O_EXCL only an exact set (a lease, dir_lease.h) will do, and the lease
- * is then held until create_free_end, so its give-up waits for the
- * create to be queued; otherwise a fresh set will (dir_cache.h). */
+ * is then in use until the caller's dir_lease_use_end, so its give-up
+ * waits for the create to be queued; otherwise a fresh set will
+ * (dir_cache.h). */
 static bool create_free_begin(struct dfs_mount *m, uint64_t parent,
                               const char *name, bool excl)
 {

@@ -180,6 +180,14 @@ int leases_may_change(struct leases *l, uint64_t dir, const char *client,
     return rc;
 }
 
+bool leases_any(struct leases *l)
+{
+    pthread_mutex_lock(&l->lock);
+    bool any = l->n > 0;
+    pthread_mutex_unlock(&l->lock);
+    return any;
+}
+
 size_t leases_count(struct leases *l, int64_t now_ms)
 {
     pthread_mutex_lock(&l->lock);

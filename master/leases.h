@@ -71,6 +71,9 @@ void leases_give_up(struct leases *l, uint64_t dir, const char *client);
 int leases_may_change(struct leases *l, uint64_t dir, const char *client,
                       int64_t now_ms);
 
+/* Whether any lease may be held (cheap: counts those not yet swept). */
+bool leases_any(struct leases *l);
+
 /* For tests and status: leases held now. */
 size_t leases_count(struct leases *l, int64_t now_ms);
 

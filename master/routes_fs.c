@@ -537,7 +537,9 @@ static uint64_t removed_dir(struct fs_call *c, const char *op,
     uint64_t parent;
     struct dfs_attr a;
 
-    if (!rmdir && strcmp(op, "rename") != 0) return 0;
+    /* a lookup per rename otherwise, on the path of every rsync'd file */
+    if ((!rmdir && strcmp(op, "rename") != 0) || !leases_any(c->leases))
+        return 0;
     if (json_get_u64(in, pkey, &parent, scratch, sizeof(scratch)) < 0 ||
         get_name(in, nkey, &name, scratch, sizeof(scratch)) < 0 ||
         meta_lookup(c->meta, parent, name, &a) < 0 || !S_ISDIR(a.mode))

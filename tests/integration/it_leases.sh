@@ -60,14 +60,16 @@ calls_writing() {
     step "    $CALLS master calls"
 }
 
+# written_all DIR N: the last of N files is there, and no temporary name.
+written_all() {
+    [[ -e $1/f$(($2 - 1)) && -z $(find "$1" -name '.f*') ]]
+}
+
 # assert_written DIR N: the N files of write_like_rsync, and nothing else,
 # are in DIR (waiting up to 10 s for the last changes to arrive).
 assert_written() {
     local d=$1 n=$2 i got
-    for ((i = 0; i < 100; i++)); do
-        [[ -e $d/f$((n - 1)) && -z $(find "$d" -name '.f*') ]] && break
-        sleep 0.1
-    done
+    wait_until written_all "$d" "$n"
     got=$(find "$d" -mindepth 1 | wc -l)
     assert_eq "names in $d" "$n" "$got"
     for ((i = 0; i < n; i++)); do
