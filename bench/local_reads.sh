@@ -2,16 +2,18 @@
 # bench/local_reads.sh: what local reads (chunk files handed over a Unix
 # socket to a mount on the chunk servers' host, common/local_chunk.h) buy
 # a cold sequential read, against the same cluster read over HTTP
-# (-o local_reads=false), in the same run.
+# (-o local_reads=false), in the same run; and what reading those files
+# with O_DIRECT (fuse/chunk_file.h) buys over reading them through the
+# page cache (-o direct_reads=false).
 #
 # One cluster (tools/cluster up in a temporary directory), one file of
-# SIZE MiB of random data.  Each round mounts it once with local reads
-# and once without, in turn, drops every cache (the mount's own too: a
-# new mount.dfs) and reads the file with dd, timing it and counting the
-# CPU time mount.dfs and the chunk servers used for it (from
-# /proc/PID/stat).  Prints every round and the medians, with HTTP/local
-# ratios (above 1: local reads are better).  Not a test: run it by hand,
-# as root (drop_caches).
+# SIZE MiB of random data.  Each round mounts it once in each of the
+# three ways, in turn, drops every cache (the mount's own too: a new
+# mount.dfs) and reads the file with dd, timing it and counting the CPU
+# time mount.dfs and the chunk servers used for it (from /proc/PID/stat).
+# Prints every round and the medians, with each way's ratio to the
+# default (direct; above 1: the default is better).  Not a test: run it
+# by hand, as root (drop_caches).
 set -euo pipefail
 
 PROG=local_reads
@@ -24,13 +26,18 @@ SIZE_MB=1024
 WORK=""
 MNT_PID=""
 declare -A SECS CPU # "mode" -> values of each round
+# the ways to read, default first, and their mount options
+MODES=(direct cached http)
+declare -A MODE_OPTS=([direct]="" [cached]="direct_reads=false"
+    [http]="local_reads=false")
 
 usage() {
     cat <<EOF
 usage: bench/local_reads.sh [--rounds N] [--size MB]
 
-Cold-reads one file through a mount with local reads and one without, in
-turn, and prints throughput, CPU seconds per GiB and the ratios.
+Cold-reads one file through a mount with direct local reads, one with
+local reads through the page cache and one over HTTP, in turn, and prints
+throughput, CPU seconds per GiB and the ratios.
   --rounds N   rounds (default $ROUNDS)
   --size MB    file size (default $SIZE_MB)
 Environment: DFS_BUILD (build directory), TMPDIR (where the cluster goes).
@@ -84,18 +91,19 @@ cpu_ticks() {
     echo "$t"
 }
 
-# mount2 MODE: mount the cluster at $WORK/mnt2 with local_reads=MODE.
+# mount2 MODE: mount the cluster at $WORK/mnt2 the MODE way.
 mount2() {
+    local opts=${MODE_OPTS[$1]}
     mkdir -p "$WORK/mnt2"
     "$BUILD/fuse/mount.dfs" "$(cat "$WORK/cluster/master.addr")" "$WORK/mnt2" \
-        -o "secret_file=$WORK/cluster/secret,local_reads=$1" -f \
+        -o "secret_file=$WORK/cluster/secret${opts:+,$opts}" -f \
         </dev/null >>"$WORK/mount2.log" 2>&1 &
     MNT_PID=$!
     for ((i = 0; i < 100; i++)); do
         mountpoint -q "$WORK/mnt2" && return 0
         sleep 0.1
     done
-    die "mount with local_reads=$1 not ready (see $WORK/mount2.log)"
+    die "mount for $1 reads not ready (see $WORK/mount2.log)"
 }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/dfs-local-reads.XXXXXX")
@@ -106,7 +114,7 @@ fusermount3 -u "$WORK/cluster/mnt" # the bench's mounts only from here
 read -r -a SERVERS <<<"$(cat "$WORK"/cluster/chunk*.pid | xargs)"
 
 for ((r = 1; r <= ROUNDS; r++)); do
-    for mode in true false; do
+    for mode in "${MODES[@]}"; do
         mount2 "$mode"
         sync
         echo 3 >/proc/sys/vm/drop_caches
@@ -117,22 +125,23 @@ for ((r = 1; r <= ROUNDS; r++)); do
             'BEGIN { printf "%.3f", t / hz * 1024 / mb }')
         SECS[$mode]+="$s "
         CPU[$mode]+="$cpu "
-        printf 'round %d  local_reads=%-5s  %6.0f MB/s  %s CPU s/GiB\n' "$r" \
+        printf 'round %d  %-6s  %6.0f MB/s  %s CPU s/GiB\n' "$r" \
             "$mode" "$(awk -v s="$s" -v mb="$SIZE_MB" 'BEGIN { print mb * 1.048576 / s }')" "$cpu"
         unmount
     done
 done
 
+echo "median of $ROUNDS        MB/s   CPU s/GiB   time/direct   CPU/direct"
 # shellcheck disable=SC2086  # one argument per round is wanted
 {
-    ls=$(median ${SECS[true]})
-    hs=$(median ${SECS[false]})
-    lc=$(median ${CPU[true]})
-    hc=$(median ${CPU[false]})
+    ds=$(median ${SECS[direct]})
+    dc=$(median ${CPU[direct]})
 }
-echo "median of $ROUNDS                local reads        HTTP   HTTP/local"
-awk -v ls="$ls" -v hs="$hs" -v mb="$SIZE_MB" 'BEGIN {
-    printf "cold read MB/s        %12.0f %11.0f %12.2f\n", mb * 1.048576 / ls,
-        mb * 1.048576 / hs, hs / ls }'
-awk -v lc="$lc" -v hc="$hc" 'BEGIN {
-    printf "CPU s per GiB         %12.3f %11.3f %12.2f\n", lc, hc, hc / lc }'
+for mode in "${MODES[@]}"; do
+    # shellcheck disable=SC2086
+    awk -v m="$mode" -v s="$(median ${SECS[$mode]})" \
+        -v c="$(median ${CPU[$mode]})" -v ds="$ds" -v dc="$dc" \
+        -v mb="$SIZE_MB" 'BEGIN {
+        printf "%-16s %8.0f %11.3f %13.2f %12.2f\n", m, mb * 1.048576 / s, c,
+            s / ds, c / dc }'
+done

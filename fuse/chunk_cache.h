@@ -25,8 +25,13 @@ struct chunk_data {
     size_t cap;          /* allocated bytes at data */
     unsigned char *data; /* bytes[], or the adopted buffer */
     void *adopted;       /* malloc'd buffer freed with us, or NULL */
+    bool large;          /* data is its own aligned buffer, pooled */
     unsigned char bytes[];
 };
+
+/* Buffers of at least 1 MiB start at a multiple of this: enough for
+ * O_DIRECT, and a huge page's. */
+#define CHUNK_DATA_ALIGN (2u << 20)
 
 /* A zeroed buffer of cap bytes, len 0, one reference.  NULL on ENOMEM. */
 struct chunk_data *chunk_data_new(size_t cap);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "chunk_file.h"
 #include "clock.h"
 #include "local_chunk.h"
 #include "log.h"
@@ -27,14 +28,16 @@ struct local_peer {
 struct local_read {
     pthread_mutex_t lock;
     struct auth_keys keys;
+    bool direct; /* chunk_file_read may use O_DIRECT */
     struct local_peer *peers;
     size_t npeers, cap;
 };
 
-struct local_read *local_read_new(const struct auth_keys *keys)
+struct local_read *local_read_new(const struct auth_keys *keys, bool direct)
 {
     struct local_read *lr = calloc(1, sizeof(*lr));
     if (!lr) return NULL;
+    lr->direct = direct;
     pthread_mutex_init(&lr->lock, NULL);
     lr->keys = *keys;
     return lr;
@@ -147,30 +150,10 @@ static int connect_peer(struct local_read *lr, const char *addr, bool *pooled)
     return -1;
 }
 
-/* All size bytes of the chunk file into a new chunk_data. */
-static int read_whole(int fd, size_t size, struct chunk_data **out)
-{
-    struct chunk_data *d = chunk_data_new_uninit(size);
-    size_t got = 0;
-
-    if (!d) return -ENOMEM;
-    while (got < size) {
-        ssize_t n = pread(fd, d->data + got, size - got, (off_t)got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            chunk_data_put(d);
-            return n < 0 ? -errno : -EBADMSG; /* shorter than it said */
-        }
-        got += (size_t)n;
-    }
-    d->len = size;
-    *out = d;
-    return 0;
-}
-
 /* The descriptor's bytes, checked as an HTTP reply's are. */
-static int read_checked(int cfd, const struct local_chunk_reply *r,
-                        const char *addr, const char *id, size_t max_len,
+static int read_checked(const struct local_read *lr, int cfd,
+                        const struct local_chunk_reply *r, const char *addr,
+                        const char *id, size_t max_len,
                         enum chunk_verify verify, struct chunk_data **out)
 {
     char got[CHUNK_ID_STRLEN];
@@ -184,7 +167,7 @@ static int read_checked(int cfd, const struct local_chunk_reply *r,
                   id, addr, (long long)st.st_size);
         return -EBADMSG; /* cannot be the chunk: like bytes that fail */
     }
-    rc = read_whole(cfd, (size_t)st.st_size, out);
+    rc = chunk_file_read(cfd, (size_t)st.st_size, lr->direct, out);
     if (rc < 0) return rc == -ENOMEM ? rc : -ENOTCONN;
     if (chunk_client_verified(id, (*out)->data, (*out)->len, r->check, verify,
                               addr, got))
@@ -229,7 +212,7 @@ int local_read_fetch(struct local_read *lr, const char *addr, const char *id,
     *out = NULL;
     if (request(lr, addr, id, &r, &cfd) < 0) return -ENOTCONN;
     if (r.err != 0) return r.err == ENOENT ? -ENOENT : -ENOTCONN;
-    rc = read_checked(cfd, &r, addr, id, max_len, verify, out);
+    rc = read_checked(lr, cfd, &r, addr, id, max_len, verify, out);
     close(cfd);
     return rc;
 }

@@ -16,6 +16,7 @@
 #ifndef DFS_FUSE_LOCAL_READ_H
 #define DFS_FUSE_LOCAL_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "auth.h"
@@ -29,8 +30,9 @@
 struct local_read;
 
 /* A copy of keys is kept (the client's and the chunk servers' keys are
- * needed for the proofs).  NULL on ENOMEM. */
-struct local_read *local_read_new(const struct auth_keys *keys);
+ * needed for the proofs); direct: chunk files not in the page cache are
+ * read with O_DIRECT (chunk_file.h).  NULL on ENOMEM. */
+struct local_read *local_read_new(const struct auth_keys *keys, bool direct);
 void local_read_free(struct local_read *lr);
 
 /* Chunk id from the server advertised as addr, if it is on this host: 0

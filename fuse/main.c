@@ -154,7 +154,7 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->mc = master_client_new(http, o->master, o->retry_ms);
     m->behind_mc = master_client_new(http, o->master, o->retry_ms);
     m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
-    m->local = o->local_reads ? local_read_new(keys) : NULL;
+    m->local = o->local_reads ? local_read_new(keys, o->direct_reads) : NULL;
     m->open = open_table_new();
     m->attrs = attr_cache_new(o->attr_timeout);
     m->dirs = dir_cache_new(o->entry_timeout);

@@ -20,6 +20,7 @@ static long long opt_cache_mb;
 static bool opt_writeback_cache;
 static bool opt_create_behind;
 static bool opt_local_reads;
+static bool opt_direct_reads;
 static bool opt_leases;
 static long long opt_writeback_s;
 static char *opt_verify;
@@ -65,6 +66,10 @@ static const struct config_option options[] = {
      "read the chunks of chunk servers on this host from the files they "
      "hand over, not over TCP (false: always HTTP)",
      &opt_local_reads},
+    {"direct_reads", CONFIG_BOOL, "true", NULL,
+     "read a local chunk file that is not in the page cache with O_DIRECT "
+     "(false: always through the page cache)",
+     &opt_direct_reads},
     {"verify", CONFIG_STRING, "fast", "fast|strict",
      "check chunks read by the servers' checksum, or always by their id",
      &opt_verify},
@@ -178,6 +183,7 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
     o->writeback_cache = opt_writeback_cache;
     o->create_behind = opt_create_behind;
     o->local_reads = opt_local_reads;
+    o->direct_reads = opt_direct_reads;
     o->leases = opt_leases;
     o->writeback_s = (long)opt_writeback_s;
     if (strcmp(opt_verify, "fast") == 0) {

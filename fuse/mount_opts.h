@@ -28,10 +28,11 @@ struct mount_opts {
     long cache_mb;
     bool writeback_cache;
     bool create_behind;
-    bool local_reads; /* chunk files from servers on this host */
-    bool leases;      /* directory leases (dir_lease.h) */
+    bool local_reads;  /* chunk files from servers on this host */
+    bool direct_reads; /* ...with O_DIRECT when not in the page cache */
+    bool leases;       /* directory leases (dir_lease.h) */
     long writeback_s;
-    bool verify_strict; /* verify=strict: check every chunk by its id */
+    bool verify_strict;     /* verify=strict: check every chunk by its id */
     unsigned read_ahead_kb; /* 0: leave the kernel's */
     long setattr_delay_ms;  /* setattr_behind.h; 0: sent at once */
     char fuse_opts[MOUNT_OPTS_FUSE_MAX]; /* comma list for libfuse */

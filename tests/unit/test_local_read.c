@@ -68,7 +68,7 @@ static int setup(void **state)
     snprintf(f->addr, sizeof(f->addr), "test-%d-%d:1", (int)getpid(), serial++);
     f->server = local_server_start(f->addr, f->store, &f->keys);
     assert_non_null(f->server);
-    f->reader = local_read_new(&f->keys);
+    f->reader = local_read_new(&f->keys, true);
     assert_non_null(f->reader);
     *state = f;
     return 0;
@@ -201,7 +201,7 @@ static void test_larger_than_a_chunk(void **state)
 static void test_reader_without_secret(void **state)
 {
     struct fixture *f = *state;
-    struct local_read *stranger = local_read_new(&f->other);
+    struct local_read *stranger = local_read_new(&f->other, true);
     char id[CHUNK_ID_STRLEN];
     unsigned char *b = store_random(f, 1000, id);
     struct chunk_data *d;

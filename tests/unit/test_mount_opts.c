@@ -33,6 +33,7 @@ static void test_defaults(void **state)
     assert_false(o.verify_strict);
     assert_int_equal(o.read_ahead_kb, 1024);
     assert_true(o.local_reads);
+    assert_true(o.direct_reads);
     assert_true(o.leases);
     assert_false(o.foreground);
     assert_string_equal(o.fuse_opts, "");
@@ -41,15 +42,17 @@ static void test_defaults(void **state)
 
 static void test_o_keys(void **state)
 {
-    char *argv[] = {"mount.dfs",
-                    "h:1",
-                    "/m",
-                    "-o",
-                    "_netdev,secret_file=/s,allow_other,x-systemd.automount,"
-                    "attr_timeout=0.5,writeback_cache,nofail,ro,"
-                    "verify=strict,read_ahead_kb=0,local_reads=false,leases=false",
-                    "-d",
-                    "-oretry_ms=100"};
+    char *argv[] = {
+        "mount.dfs",
+        "h:1",
+        "/m",
+        "-o",
+        "_netdev,secret_file=/s,allow_other,x-systemd.automount,"
+        "attr_timeout=0.5,writeback_cache,nofail,ro,"
+        "verify=strict,read_ahead_kb=0,local_reads=false,leases=false,"
+        "direct_reads=false",
+        "-d",
+        "-oretry_ms=100"};
     struct mount_opts o;
     char err[256];
 
@@ -65,6 +68,7 @@ static void test_o_keys(void **state)
     assert_true(o.verify_strict);
     assert_int_equal(o.read_ahead_kb, 0);
     assert_false(o.local_reads);
+    assert_false(o.direct_reads);
     assert_false(o.leases);
     mount_opts_free(&o);
 }
