@@ -185,6 +185,42 @@ static void test_damaged_bytes_refused(void **state)
     free(b);
 }
 
+/* Write a chunk file's pages to disk and drop them from the page cache,
+ * so the reader reads it with O_DIRECT (chunk_file.h). */
+static void evict(struct fixture *f, const char *id)
+{
+    char chunks[PATH_MAX], path[PATH_MAX];
+
+    snprintf(chunks, sizeof(chunks), "%s/chunks", f->dir);
+    chunk_layout_path(chunks, id, path);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(fdatasync(fd), 0);
+    assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    close(fd);
+}
+
+/* A whole chunk, not in the page cache: the same bytes, and the same
+ * refusal once damaged, as through the page cache. */
+static void test_uncached_chunk(void **state)
+{
+    struct fixture *f = *state;
+    char id[CHUNK_ID_STRLEN];
+    unsigned char *b = store_random(f, CHUNK_MAX, id);
+    struct chunk_data *d;
+
+    evict(f, id);
+    assert_int_equal(fetch(f, id, CHUNK_VERIFY_FAST, &d), 0);
+    assert_int_equal(d->len, CHUNK_MAX);
+    assert_memory_equal(d->data, b, CHUNK_MAX);
+    chunk_data_put(d);
+    damage(f, id, 3000000);
+    evict(f, id);
+    assert_int_equal(fetch(f, id, CHUNK_VERIFY_FAST, &d), -EBADMSG);
+    assert_null(d);
+    free(b);
+}
+
 static void test_larger_than_a_chunk(void **state)
 {
     struct fixture *f = *state;
@@ -321,6 +357,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_server_here, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_bytes_refused, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_uncached_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_larger_than_a_chunk, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reader_without_secret, setup,
@@ -328,8 +365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_without_secret, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_name_taken, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_restarted, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server_restarted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
