@@ -9,7 +9,7 @@
  * of filling it, and does not cache the chunk a second time (the mount's
  * chunk cache and the kernel's cache of the dfs file already hold it).
  * Measured on a 2-core VM: half of mount.dfs's CPU in a cold 1 GiB read,
- * and the read about 1.6x faster (docs/decisions.md, "Direct local
+ * and the read 1.8x faster (docs/decisions.md, "Direct local
  * reads").
  *
  * Where the file system refuses O_DIRECT, or the kernel cannot say what
