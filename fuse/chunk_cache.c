@@ -88,7 +88,7 @@ static void pool_drain(void)
     pthread_mutex_unlock(&pool_lock);
 }
 
-/* A chunk-size buffer: aligned for O_DIRECT (local_read.c), and in huge
+/* A chunk-size buffer: aligned for O_DIRECT (chunk_file.h), and in huge
  * pages where the kernel has them, so a direct read of a 4 MiB chunk is
  * two large disk requests instead of a thousand 4 KiB segments split
  * into many, and copies out of it miss the TLB less. */
