@@ -39,7 +39,6 @@ struct chunk_cache {
  * an mmap whose pages fault in one by one (and a munmap when freed),
  * which showed up as a tenth of mount.dfs's time in a sequential write. */
 #define POOL_MAX 8
-#define POOL_MIN_CAP (1u << 20)
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct chunk_data *pool[POOL_MAX];
@@ -54,7 +53,7 @@ static void large_free(struct chunk_data *d)
 static struct chunk_data *pool_take(size_t cap)
 {
     struct chunk_data *d = NULL;
-    if (cap < POOL_MIN_CAP) return NULL;
+    if (cap < CHUNK_DATA_LARGE) return NULL;
     pthread_mutex_lock(&pool_lock);
     for (size_t i = npool; i-- > 0;) {
         if (pool[i]->cap == cap) {
@@ -111,7 +110,7 @@ static struct chunk_data *large_alloc(size_t cap)
 struct chunk_data *chunk_data_new_uninit(size_t cap)
 {
     struct chunk_data *d = pool_take(cap);
-    if (!d && cap >= POOL_MIN_CAP) {
+    if (!d && cap >= CHUNK_DATA_LARGE) {
         d = large_alloc(cap);
     } else if (!d) {
         d = malloc(sizeof(*d) + cap);

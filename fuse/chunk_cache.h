@@ -29,8 +29,9 @@ struct chunk_data {
     unsigned char bytes[];
 };
 
-/* Buffers of at least 1 MiB start at a multiple of this: enough for
- * O_DIRECT, and a huge page's. */
+/* Buffers of at least CHUNK_DATA_LARGE bytes start at a multiple of
+ * CHUNK_DATA_ALIGN: enough for O_DIRECT, and a huge page's. */
+#define CHUNK_DATA_LARGE (1u << 20)
 #define CHUNK_DATA_ALIGN (2u << 20)
 
 /* A zeroed buffer of cap bytes, len 0, one reference.  NULL on ENOMEM. */

@@ -14,7 +14,6 @@
 
 /* O_DIRECT wants buffers, offsets and lengths in whole disk blocks. */
 #define DIRECT_ALIGN 4096u
-#define PAGE_BYTES 4096u
 
 /* cachestat(2) (Linux 6.5), which libc may not wrap yet; its number is
  * the same on every architecture. */
@@ -37,9 +36,10 @@ static bool file_cached(int fd, size_t size)
 {
     struct cachestat_range_arg r = {0, size};
     struct cachestat_result cs;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE); /* what nr_cache counts */
 
     if (syscall(SYS_CACHESTAT, fd, &r, &cs, 0) != 0) return true;
-    return cs.nr_cache >= round_up(size, PAGE_BYTES) / PAGE_BYTES;
+    return cs.nr_cache >= round_up(size, page) / page;
 }
 
 /* pread from offset 0 until `want` bytes or end of file, asking for up to
@@ -59,7 +59,8 @@ static ssize_t pread_upto(int fd, unsigned char *buf, size_t want, size_t len)
 }
 
 /* The read with O_DIRECT; -EINVAL when the file system or the buffer
- * does not allow it.  The length asked for is rounded up to whole
+ * does not allow it (d holds size rounded up to whole blocks: the
+ * caller allocates it so).  The length asked for is rounded up to whole
  * blocks: the read stops at the end of the file anyway. */
 static ssize_t pread_direct(int fd, struct chunk_data *d, size_t size)
 {
@@ -67,7 +68,7 @@ static ssize_t pread_direct(int fd, struct chunk_data *d, size_t size)
     int flags = fcntl(fd, F_GETFL);
     ssize_t n;
 
-    if ((uintptr_t)d->data % DIRECT_ALIGN != 0 || len > d->cap) return -EINVAL;
+    if ((uintptr_t)d->data % DIRECT_ALIGN != 0) return -EINVAL;
     if (flags < 0 || fcntl(fd, F_SETFL, flags | O_DIRECT) < 0) return -EINVAL;
     n = pread_upto(fd, d->data, size, len);
     (void)fcntl(fd, F_SETFL, flags);

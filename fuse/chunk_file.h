@@ -27,8 +27,8 @@
 #include "chunk_cache.h"
 
 /* Smaller files are always read through the page cache: the saving is
- * small and their buffers are not aligned. */
-#define CHUNK_FILE_DIRECT_MIN (1u << 20)
+ * small and their buffers are not aligned (chunk_cache.h). */
+#define CHUNK_FILE_DIRECT_MIN CHUNK_DATA_LARGE
 
 /* All size bytes of the open regular file fd (its size, from fstat) into
  * a new chunk_data (one reference) in *out; with O_DIRECT only when
