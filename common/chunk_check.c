@@ -11,6 +11,15 @@
 #include <string.h>
 
 #include <xxhash.h>
+#if defined(__x86_64__) || defined(__i386__)
+/* Debian's libxxhash is built for plain SSE2; its *_dispatch entry
+ * points pick AVX2 or AVX-512 at run time when the CPU has them.  The
+ * header renames XXH3_128bits and XXH3_128bits_update to those.  On
+ * this project's machines that takes a cold 4 MiB chunk from 0.145 to
+ * 0.10 s of CPU per GiB, on every read and on every chunk a server
+ * accepts. */
+#include <xxh_x86dispatch.h>
+#endif
 
 struct chunk_checker {
     XXH3_state_t *state;

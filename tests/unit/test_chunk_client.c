@@ -442,6 +442,36 @@ static void test_check_text(void **state)
     assert_false(chunk_check_matches(NULL, "", 0));
 }
 
+/* A long input runs XXH3's vector loop, which the library may choose at
+ * run time (AVX2, AVX-512, SSE2): whichever it picks, the value is the
+ * one xxhsum computes (xxhsum -H2 of the same bytes), and the streaming
+ * form agrees with the one-shot form.  Stored checks outlive builds. */
+static void test_check_long_input(void **state)
+{
+    size_t len = (1u << 20) + 123;
+    unsigned char *data = malloc(len);
+    unsigned char raw[CHUNK_CHECK_BYTES], streamed[CHUNK_CHECK_BYTES];
+    char text[CHUNK_CHECK_STRLEN];
+    (void)state;
+
+    assert_non_null(data);
+    for (size_t i = 0; i < len; i++)
+        data[i] = (unsigned char)(i * 31 + (i >> 8));
+    chunk_check_compute(data, len, raw);
+    chunk_check_format(raw, text);
+    assert_string_equal(text, "xxh3:72b6365f2f4300a0777179cec61b8922");
+
+    struct chunk_checker *c = chunk_checker_new();
+    assert_non_null(c);
+    for (size_t off = 0; off < len; off += 65537)
+        chunk_checker_update(c, data + off, len - off < 65537 ? len - off
+                                                              : 65537);
+    chunk_checker_final(c, streamed);
+    chunk_checker_free(c);
+    assert_memory_equal(raw, streamed, CHUNK_CHECK_BYTES);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_fetch),
         cmocka_unit_test(test_fetch_checks),
         cmocka_unit_test(test_check_text),
+        cmocka_unit_test(test_check_long_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
