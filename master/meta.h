@@ -224,7 +224,10 @@ int meta_weak_chunks(struct meta *m, struct meta_chunk_holders *out, size_t max,
 int meta_surplus_chunks(struct meta *m, struct meta_chunk_holders *out,
                         size_t max, size_t *n);
 /* The copies of referenced chunks each node holds, for every node with
- * any: ids[i] holds counts[i].  *ids and *counts malloc'd. */
+ * any: ids[i] holds counts[i].  *ids and *counts malloc'd.  Reads every
+ * copy, META_LOADS_PAGE chunks at a time with the store free for other
+ * calls in between, so the counts are not one snapshot. */
+#define META_LOADS_PAGE 4096
 int meta_node_loads(struct meta *m, char (**ids)[PLACEMENT_NODE_ID_MAX + 1],
                     uint64_t **counts, size_t *n);
 /* Up to max referenced chunks node `from` holds and node `to` does not. */

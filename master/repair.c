@@ -336,6 +336,8 @@ static int balance(struct repair *r, const struct dfs_node *nodes, size_t n,
     if (r->njobs > 0 || r->scan_due ||
         now - r->last_balance_ms < REPAIR_BALANCE_MS)
         return 0;
+    /* The servers' own counts are even: no scan (balance.h). */
+    if (!balance_wanted(nodes, n, meta_chunk_size(r->m))) return 0;
     /* The plan reads every copy: not again while nothing it reads changed
      * since it found nothing to move (but once a rescan period). */
     if (r->balanced && version == r->balanced_version &&

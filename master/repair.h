@@ -18,7 +18,8 @@
  * and is planned on another server at once; one not confirmed within
  * REPAIR_TIMEOUT_MS is dropped and planned again.
  *
- * Cost: the scan reads every chunk row, so it runs only while something
+ * Cost: the scan reads every chunk row (a page at a time, the store free
+ * for other calls in between: meta.h), so it runs only while something
  * may be weak: at start, when the store hints at it (a commit with fewer
  * copies than the factor, a chunk report; at most every REPAIR_HINT_MS),
  * when the set of live servers changes, while an earlier scan found work,
@@ -36,8 +37,10 @@
  * When there is nothing else to do, every REPAIR_BALANCE_MS, a batch of
  * chunks moves from the most to the least loaded server (balance.h): a
  * copy, then, once it is confirmed, the deletion of the source's copy.
- * Once a look finds the shares even, the next waits until chunks or
- * copies change (meta_placement_version) or the live servers do.
+ * Only when the servers' own counts are uneven (balance_wanted) are the
+ * copies counted; once a count finds the shares even, the next waits
+ * until chunks or copies change (meta_placement_version) or the live
+ * servers do.
  * Chunks nothing refers to are gc.h's.
  *
  * Thread-safe (one mutex, never held across a store call).

@@ -62,15 +62,40 @@ static int world_down(void **state)
 }
 
 /* Node "nK" at 127.0.0.1:900K beats with free bytes. */
-static void beat(struct world *w, int k, uint64_t free_bytes)
+/* The copies node id holds, as a server counts its chunk files. */
+static uint64_t held(struct world *w, const char *id)
+{
+    char(*ids)[PLACEMENT_NODE_ID_MAX + 1];
+    uint64_t *counts, count = 0;
+    size_t n;
+    assert_int_equal(meta_node_loads(w->m, &ids, &counts, &n), 0);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], id) == 0) count = counts[i];
+    free(ids);
+    free(counts);
+    return count;
+}
+
+/* Node k's heartbeat, saying it holds `count` chunk files. */
+static void beat_count(struct world *w, int k, uint64_t free_bytes,
+                       uint64_t count)
 {
     struct dfs_node n;
     memset(&n, 0, sizeof(n));
     snprintf(n.id, sizeof(n.id), "n%d", k);
+    n.chunk_count = count;
     snprintf(n.addr, sizeof(n.addr), "127.0.0.1:900%d", k);
     n.capacity = 10 * (uint64_t)ROOMY;
     n.free = free_bytes;
     assert_int_equal(meta_node_heartbeat(w->m, &n), 0);
+}
+
+/* Node k's heartbeat, with its true count of chunks. */
+static void beat(struct world *w, int k, uint64_t free_bytes)
+{
+    char id[16];
+    snprintf(id, sizeof(id), "n%d", k);
+    beat_count(w, k, free_bytes, held(w, id));
 }
 
 /* Chunk index idx of the file is chunk id, on the nodes in `on` ("123"
@@ -439,6 +464,107 @@ static void test_new_node_balanced(void **state)
     assert_int_equal(repair_outstanding(w->r), 0);
 }
 
+/* Whether to count copies at all is judged from the servers' own counts:
+ * a node that says it holds as many chunk files as the others (copies
+ * awaiting collection, say) gets nothing, however few of them are
+ * referenced; once it reports its true count, chunks move to it. */
+static void test_balance_wanted_from_reports(void **state)
+{
+    struct world *w = *state;
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
+    for (int i = 0; i < 2 * BALANCE_SLACK_MIN; i++)
+        chunk_numbered(w, i, "123");
+    pass(w, REPAIR_BALANCE_MS, "123");
+    beat_count(w, 4, ROOMY, held(w, "n1"));
+    run_expect(w, 0);
+    pass(w, REPAIR_BALANCE_MS, "1234"); /* n4 now says 0 */
+    run_expect(w, BATCH);
+}
+
+/* Chunk i of `count`, each on the nodes `on(i)` names, in one commit. */
+static void chunks_committed(struct world *w, size_t count,
+                             const char *(*on)(size_t i))
+{
+    struct dfs_chunk_ref *refs = calloc(count, sizeof(*refs));
+    struct dfs_attr a;
+    assert_non_null(refs);
+    for (size_t i = 0; i < count; i++) {
+        refs[i].index = i;
+        snprintf(refs[i].id, sizeof(refs[i].id), "%064zx", i + 1);
+        refs[i].len = CS;
+        for (const char *p = on(i); *p; p++)
+            snprintf(refs[i].nodes[refs[i].nnodes++], sizeof(refs[i].nodes[0]),
+                     "n%c", *p);
+    }
+    assert_int_equal(meta_commit(w->m, w->ino, count * CS, refs, count, &a),
+                     0);
+    free(refs);
+}
+
+/* Weak chunks in both pages, surplus ones in the second only. */
+static const char *two_pages_on(size_t i)
+{
+    if (i < 4) return "12";                         /* weak: 2 good copies */
+    if (i < META_LOADS_PAGE) return "123";          /* enough */
+    if (i < META_LOADS_PAGE + 4) return "1";        /* weak: 1 */
+    return "1234";                                  /* a copy too many */
+}
+
+/* n1 and n2 hold every chunk, n3 the even ones, n4 the odd. */
+static const char *parity_on(size_t i)
+{
+    return i % 2 ? "124" : "123";
+}
+
+/* The loads are counted a page of chunks at a time: every copy counts
+ * once, across page boundaries, and unreferenced copies not at all. */
+static void test_loads_across_pages(void **state)
+{
+    struct world *w = *state;
+    size_t count = META_LOADS_PAGE + 7;
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
+    chunks_committed(w, count, parity_on);
+    /* a copy of a chunk no file refers to (left for collection) */
+    char orphan[1][CHUNK_ID_STRLEN];
+    id_of('e', orphan[0]);
+    assert_int_equal(meta_node_added(w->m, "n3", orphan, 1), 0);
+    assert_int_equal(held(w, "n1"), count);
+    assert_int_equal(held(w, "n2"), count);
+    assert_int_equal(held(w, "n3"), (count + 1) / 2);
+    assert_int_equal(held(w, "n4"), count / 2);
+}
+
+/* The weak and surplus scans read a page of chunks at a time, yet answer
+ * as one query would: the weakest first whatever page they are in, and
+ * surplus chunks found past the first page. */
+static void test_holders_across_pages(void **state)
+{
+    struct world *w = *state;
+    struct meta_chunk_holders out[8];
+    char id[CHUNK_ID_STRLEN];
+    size_t n;
+    for (int k = 1; k <= 4; k++)
+        beat(w, k, ROOMY);
+    chunks_committed(w, META_LOADS_PAGE + 8, two_pages_on);
+    assert_int_equal(meta_weak_chunks(w->m, out, 6, &n), 0);
+    assert_int_equal(n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        size_t want = i < 4 ? META_LOADS_PAGE + i : i - 4;
+        snprintf(id, sizeof(id), "%064zx", want + 1);
+        assert_string_equal(out[i].id, id);
+        assert_int_equal(out[i].ngood, i < 4 ? 1 : 2);
+    }
+    assert_int_equal(meta_surplus_chunks(w->m, out, 8, &n), 0);
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(id, sizeof(id), "%064zx", META_LOADS_PAGE + 4 + i + 1);
+        assert_string_equal(out[i].id, id);
+        assert_int_equal(out[i].ngood, 4);
+    }
+}
+
 static void test_commands_per_beat(void **state)
 {
     struct world *w = *state;
@@ -479,6 +605,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trim_rechecked, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_new_node_balanced, world_up,
+                                        world_down),
+        cmocka_unit_test_setup_teardown(test_balance_wanted_from_reports,
+                                        world_up, world_down),
+        cmocka_unit_test_setup_teardown(test_loads_across_pages, world_up,
+                                        world_down),
+        cmocka_unit_test_setup_teardown(test_holders_across_pages, world_up,
                                         world_down),
         cmocka_unit_test_setup_teardown(test_commands_per_beat, world_up,
                                         world_down),
