@@ -204,6 +204,7 @@ struct meta_counts {
     uint64_t chunks;           /* distinct chunks referenced by files */
     uint64_t under_replicated; /* of those, with < replication live copies */
 };
+/* Reads every chunk row, a page at a time (as meta_node_loads). */
 int meta_counts(struct meta *m, struct meta_counts *out);
 
 /* A chunk some file refers to, with the live nodes that hold it. */
@@ -216,7 +217,8 @@ struct meta_chunk_holders {
 /* Up to max weak chunks into out: fewer live copies than the replication
  * factor on nodes that are not draining; fewest first (a chunk with none,
  * lost until a holder returns, comes first).  Scans every referenced
- * chunk: run it when something changed, not on every request. */
+ * chunk (a page at a time, as meta_node_loads): run it when something
+ * changed, not on every request. */
 int meta_weak_chunks(struct meta *m, struct meta_chunk_holders *out, size_t max,
                      size_t *n);
 /* Likewise, the chunks with more counted copies than the factor (a dead

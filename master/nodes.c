@@ -287,31 +287,76 @@ int meta_statfs(struct meta *m, struct meta_statfs *out)
     return rc;
 }
 
+/* The last id of the next page of referenced chunks, the META_LOADS_PAGE
+ * rows of file_chunks after chunk id `after` in id order, into last (""
+ * when none are left).  Lock held. */
+static int page_end(struct meta *m, const char *after,
+                    char last[CHUNK_ID_STRLEN])
+{
+    sqlite3_stmt *st = meta_stmt(
+        m, "SELECT max(chunk_id) FROM (SELECT chunk_id FROM file_chunks"
+           " WHERE chunk_id > ?1 ORDER BY chunk_id LIMIT ?2)");
+    sqlite3_bind_text(st, 1, after, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, META_LOADS_PAGE);
+    int rc = sqlite3_step(st);
+    last[0] = '\0';
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(last, CHUNK_ID_STRLEN, "%s", sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : meta_errno(m, rc, "chunk page");
+}
+
+/* Add the referenced chunks with ids in (after, last], and those of them
+ * with fewer live holders than the factor not counting draining ones (as
+ * meta_weak_chunks), to *chunks and *weak.  Lock held. */
+static int counts_page(struct meta *m, const char *after, const char *last,
+                       uint64_t *chunks, uint64_t *weak)
+{
+    uint64_t n = 0;
+    sqlite3_stmt *st = meta_stmt(m, "SELECT count(DISTINCT chunk_id) FROM"
+                                    " file_chunks WHERE chunk_id > ?1"
+                                    " AND chunk_id <= ?2");
+    sqlite3_bind_text(st, 1, after, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, last, -1, SQLITE_TRANSIENT);
+    int rc = count_query(m, st, &n);
+    *chunks += n;
+    if (rc < 0) return rc;
+    st = meta_stmt(m, "SELECT count(*) FROM (SELECT c.chunk_id FROM"
+                      " (SELECT DISTINCT chunk_id FROM file_chunks"
+                      "  WHERE chunk_id > ?3 AND chunk_id <= ?4) c"
+                      " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"
+                      " LEFT JOIN nodes n ON n.node_id = r.node_id"
+                      "  AND n.last_seen_ms > ?1"
+                      " LEFT JOIN draining d ON d.node_id = n.node_id"
+                      " GROUP BY c.chunk_id"
+                      " HAVING count(n.node_id) - count(d.node_id) < ?2)");
+    sqlite3_bind_int64(st, 1, alive_since(m));
+    sqlite3_bind_int64(st, 2, m->replication);
+    sqlite3_bind_text(st, 3, after, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, last, -1, SQLITE_TRANSIENT);
+    rc = count_query(m, st, &n);
+    *weak += n;
+    return rc;
+}
+
 int meta_counts(struct meta *m, struct meta_counts *out)
 {
+    char after[CHUNK_ID_STRLEN] = "", last[CHUNK_ID_STRLEN];
     meta_lock(m);
     int rc = files_count(m, &out->files);
-    if (rc == 0)
-        rc = count_query(
-            m, meta_stmt(m, "SELECT count(DISTINCT chunk_id) FROM file_chunks"),
-            &out->chunks);
-    if (rc == 0) {
-        /* Referenced chunks with fewer live holders than the factor,
-         * not counting draining ones (as meta_weak_chunks). */
-        sqlite3_stmt *st =
-            meta_stmt(m, "SELECT count(*) FROM (SELECT c.chunk_id FROM"
-                         " (SELECT DISTINCT chunk_id FROM file_chunks) c"
-                         " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"
-                         " LEFT JOIN nodes n ON n.node_id = r.node_id"
-                         "  AND n.last_seen_ms > ?1"
-                         " LEFT JOIN draining d ON d.node_id = n.node_id"
-                         " GROUP BY c.chunk_id"
-                         " HAVING count(n.node_id) - count(d.node_id) < ?2)");
-        sqlite3_bind_int64(st, 1, alive_since(m));
-        sqlite3_bind_int64(st, 2, m->replication);
-        rc = count_query(m, st, &out->under_replicated);
-    }
     meta_unlock(m);
+    out->chunks = out->under_replicated = 0;
+    /* a page at a time, as the scans of repair (meta.h) */
+    while (rc == 0) {
+        meta_lock(m);
+        rc = page_end(m, after, last);
+        if (rc == 0 && last[0])
+            rc = counts_page(m, after, last, &out->chunks,
+                             &out->under_replicated);
+        meta_unlock(m);
+        if (!last[0]) break;
+        memcpy(after, last, sizeof(after));
+    }
     return rc;
 }
 
@@ -331,25 +376,6 @@ static void holders_from_row(sqlite3_stmt *st, struct meta_chunk_holders *w)
     }
     int64_t good = sqlite3_column_int64(st, 2);
     w->ngood = good > 0 ? (size_t)good : 0;
-}
-
-/* The last id of the next page of referenced chunks, the META_LOADS_PAGE
- * rows of file_chunks after chunk id `after` in id order, into last (""
- * when none are left).  Lock held. */
-static int page_end(struct meta *m, const char *after,
-                    char last[CHUNK_ID_STRLEN])
-{
-    sqlite3_stmt *st = meta_stmt(
-        m, "SELECT max(chunk_id) FROM (SELECT chunk_id FROM file_chunks"
-           " WHERE chunk_id > ?1 ORDER BY chunk_id LIMIT ?2)");
-    sqlite3_bind_text(st, 1, after, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, META_LOADS_PAGE);
-    int rc = sqlite3_step(st);
-    last[0] = '\0';
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(last, CHUNK_ID_STRLEN, "%s", sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : meta_errno(m, rc, "chunk page");
 }
 
 /* Up to max rows of a holders query over the chunks with ids in (after,

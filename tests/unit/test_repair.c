@@ -536,9 +536,10 @@ static void test_loads_across_pages(void **state)
     assert_int_equal(held(w, "n4"), count / 2);
 }
 
-/* The weak and surplus scans read a page of chunks at a time, yet answer
- * as one query would: the weakest first whatever page they are in, and
- * surplus chunks found past the first page. */
+/* The weak and surplus scans and the counts of dfs status read a page of
+ * chunks at a time, yet answer as one query would: the weakest first
+ * whatever page they are in, surplus chunks found past the first page,
+ * every chunk counted once. */
 static void test_holders_across_pages(void **state)
 {
     struct world *w = *state;
@@ -556,6 +557,10 @@ static void test_holders_across_pages(void **state)
         assert_string_equal(out[i].id, id);
         assert_int_equal(out[i].ngood, i < 4 ? 1 : 2);
     }
+    struct meta_counts c;
+    assert_int_equal(meta_counts(w->m, &c), 0); /* as dfs status shows */
+    assert_int_equal(c.chunks, META_LOADS_PAGE + 8);
+    assert_int_equal(c.under_replicated, 8);
     assert_int_equal(meta_surplus_chunks(w->m, out, 8, &n), 0);
     assert_int_equal(n, 4);
     for (size_t i = 0; i < 4; i++) {
