@@ -82,6 +82,7 @@ static const struct config_option options[] = {
      &opt_tls_ca},
     DAEMON_OPTION_USER(dopt),
     DAEMON_OPTION_MAX_CONNS_PER_IP(dopt),
+    DAEMON_OPTION_IDLE_TIMEOUT(dopt),
     {0}};
 
 /* Everything the daemon holds while running. */
@@ -172,6 +173,7 @@ static void serve(struct chunkd *d, const struct addr *listen)
     cfg.ctx = &d->routes;
     cfg.keys = &d->keys;
     cfg.per_ip_connection_limit = (unsigned)dopt.max_conns_per_ip;
+    cfg.timeout_s = (unsigned)dopt.idle_timeout_s;
     cfg.tls_cert_file = dopt.tls_cert;
     cfg.tls_key_file = dopt.tls_key;
     /* Bind as root (a port below 1024 needs it), then drop root for good. */

@@ -40,6 +40,8 @@ void daemon_check_options(const struct daemon_options *o)
         daemon_die(DAEMON_EXIT_USAGE, "--tls-cert and --tls-key go together");
     if (o->max_conns_per_ip < 1 || o->max_conns_per_ip > 65536)
         daemon_die(DAEMON_EXIT_USAGE, "--max-conns-per-ip must be 1..65536");
+    if (o->idle_timeout_s < 1 || o->idle_timeout_s > 86400)
+        daemon_die(DAEMON_EXIT_USAGE, "--idle-timeout must be 1..86400 s");
 }
 
 int daemon_log_level_parse(const char *name, enum log_level *level)

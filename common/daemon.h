@@ -30,7 +30,7 @@
  * differ per daemon, so its row is the program's own). */
 struct daemon_options {
     char *listen, *addr_file, *log_level, *tls_cert, *tls_key, *user;
-    long long max_conns_per_ip;
+    long long max_conns_per_ip, idle_timeout_s;
 };
 
 #define DAEMON_OPTION_ADDR_FILE(o)                                             \
@@ -52,6 +52,10 @@ struct daemon_options {
     {"max-conns-per-ip", CONFIG_INT, "128", "N",                               \
      "open connections allowed from one client address",                      \
      &(o).max_conns_per_ip}
+#define DAEMON_OPTION_IDLE_TIMEOUT(o)                                          \
+    {"idle-timeout", CONFIG_INT, "30", "SECONDS",                              \
+     "close a connection that sent nothing for this long",                    \
+     &(o).idle_timeout_s}
 
 /* Name the program for daemon_die ("dfs-master"); call first. */
 void daemon_init(const char *program);
@@ -61,7 +65,7 @@ void daemon_die(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
 /* Die with a usage error unless --tls-cert/--tls-key come together and
- * --max-conns-per-ip is in range.  (--listen and --log-level are checked
+ * --max-conns-per-ip and --idle-timeout are in range.  (--listen and --log-level are checked
  * by the callers, whose messages and order differ.) */
 void daemon_check_options(const struct daemon_options *o);
 

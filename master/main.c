@@ -72,6 +72,7 @@ static const struct config_option options[] = {
     DAEMON_OPTION_TLS_KEY(dopt),
     DAEMON_OPTION_USER(dopt),
     DAEMON_OPTION_MAX_CONNS_PER_IP(dopt),
+    DAEMON_OPTION_IDLE_TIMEOUT(dopt),
     {0}};
 
 /* ---- routes and jobs ---- */
@@ -283,6 +284,7 @@ int main(int argc, char **argv)
         .ctx = &mc,
         .keys = &keys,
         .per_ip_connection_limit = (unsigned)dopt.max_conns_per_ip,
+        .timeout_s = (unsigned)dopt.idle_timeout_s,
         .tls_cert_file = dopt.tls_cert,
         .tls_key_file = dopt.tls_key};
     struct http_server *server = serve(&hc, &pd);

@@ -28,8 +28,9 @@ KDF_CONTEXT = b"dfsauth1"
 STATUS_RE = re.compile(rb"HTTP/1\.[01] (\d{3})[ \r]")
 TIMEOUT = 10.0  # seconds to wait for an answer that must come
 # A request cut short (we half-close) may wait for the daemons' idle
-# timeout (30 s): libmicrohttpd does not always notice the early EOF.
-# Closed by then is fine; open after it is a leak of connection slots.
+# timeout (--idle-timeout): libmicrohttpd does not always notice the early
+# EOF.  Closed by then is fine; open after it is a leak of connection
+# slots.  main() sets it from --idle-timeout.
 CUT_TIMEOUT = 40.0
 MiB = 1024 * 1024
 CHUNK_MAX = 4 * MiB  # cluster chunk size (tools/cluster default)
@@ -749,7 +750,11 @@ def main():
     ap.add_argument("--count", type=int, default=2000,
                     help="requests per server per cycled group (default "
                     "2000)")
+    ap.add_argument("--idle-timeout", type=float, default=30.0,
+                    help="the daemons' --idle-timeout, seconds (default 30)")
     args = ap.parse_args()
+    global CUT_TIMEOUT
+    CUT_TIMEOUT = args.idle_timeout + 10.0
 
     def addr(s):
         host, _, port = s.rpartition(":")

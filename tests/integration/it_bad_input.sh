@@ -87,6 +87,11 @@ expect_error "dfs-master: bad config line" "no-such-key" \
 expect_error "dfs-chunkd: bad number" "heartbeat-ms" \
     "$CHUNKD_BIN" --data "$DIR/chunkx" --master 127.0.0.1:1 \
     --heartbeat-ms 12abc --secret-file "$SECRET"
+expect_error "dfs-master: idle timeout out of range" "idle-timeout" \
+    "$MASTER_BIN" --data "$DIR/master" --listen 127.0.0.1:0 --idle-timeout 0
+expect_error "dfs-chunkd: idle timeout out of range" "idle-timeout" \
+    "$CHUNKD_BIN" --data "$DIR/chunkx" --master 127.0.0.1:1 \
+    --idle-timeout 86401 --secret-file "$SECRET"
 expect_error "dfs-chunkd: malformed master address" "nowhere" \
     "$CHUNKD_BIN" --data "$DIR/chunkx" --master nowhere \
     --listen 127.0.0.1:0 --secret-file "$SECRET"
