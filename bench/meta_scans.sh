@@ -10,13 +10,24 @@
 # the store locked from start to end, and as the pages of META_LOADS_PAGE
 # chunks it runs now, the store free between them.  It prints the one
 # statement's time against the longest page and the sum of the pages.
-# Statements are copies of master/nodes.c's.  Not a test: run it by hand.
+# Statements are copies of master/nodes.c's.
+#
+# Then it times --commits transactions like a file's commit (a chunk row
+# and its three copies, at random ids) on a copy of the store, with the
+# master's pragmas and two page cache sizes: the 256 MiB the master used
+# and META_CACHE_KIB now (master/meta_sqlite.c).  SQLite walks its whole
+# page cache at every commit here, so a cache holding more of a large
+# store made every commit slower.  Not a test: run it by hand.
 set -euo pipefail
 
 PROG=meta_scans
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${DFS_BUILD:-$ROOT/build}
 CHUNKS=262144
+COMMITS=2000
+CACHE_OLD_KIB=262144
+CACHE_NOW_KIB=$(sed -n 's/^#define META_CACHE_KIB "\([0-9]*\)"$/\1/p' \
+    "$ROOT/master/meta_sqlite.c")
 PAGE=4096 # META_LOADS_PAGE, master/meta.h
 WORK=""
 
@@ -27,8 +38,9 @@ die() {
 
 usage() {
     cat <<EOF
-usage: bench/meta_scans.sh [--chunks N]
-  --chunks N   chunk rows in the store (default $CHUNKS)
+usage: bench/meta_scans.sh [--chunks N] [--commits N]
+  --chunks N    chunk rows in the store (default $CHUNKS)
+  --commits N   commits timed with each cache size (default $COMMITS)
 Environment: DFS_BUILD (build directory, default ./build), TMPDIR.
 EOF
 }
@@ -93,6 +105,47 @@ script() {
     done
 }
 
+# The SQL of $2 commits with a page cache of $1 KiB, the master's pragmas,
+# and the store read once first (as a busy master has it).
+commits_script() {
+    local i
+    echo "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
+    echo "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-$1;"
+    echo "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=10000;"
+    echo "SELECT count(*) FROM replicas NOT INDEXED;"
+    echo "SELECT count(*) FROM replicas WHERE node_id > '';"
+    echo "SELECT count(*) FROM file_chunks NOT INDEXED;"
+    echo "SELECT count(*) FROM file_chunks WHERE chunk_id > '';"
+    for ((i = 0; i < $2; i++)); do
+        echo "BEGIN; INSERT INTO file_chunks VALUES (1, $((CHUNKS + i)),
+          lower(hex(randomblob(32))), 4096);
+          INSERT INTO replicas SELECT chunk_id, 'node' || k FROM file_chunks,
+          (SELECT 0 AS k UNION ALL SELECT 2 UNION ALL SELECT 4)
+          WHERE ino = 1 AND idx = $((CHUNKS + i)); COMMIT;"
+    done
+}
+
+# Nanoseconds sqlite3 takes for commits_script $2 $3 on a copy of store $1.
+sqlite_ns() {
+    local t0
+    cp "$1" "$WORK/copy.db"
+    rm -f "$WORK/copy.db-wal"
+    commits_script "$2" "$3" >"$WORK/commits.sql"
+    t0=$(date +%s%N)
+    sqlite3 "$WORK/copy.db" <"$WORK/commits.sql" >/dev/null
+    echo $(($(date +%s%N) - t0))
+}
+
+# Microseconds per commit with a page cache of $2 KiB, on store $1: the
+# run with COMMITS commits less the same run with none.
+commit_cost() {
+    local with without
+    with=$(sqlite_ns "$1" "$2" "$COMMITS")
+    without=$(sqlite_ns "$1" "$2" 0)
+    awk -v d=$((with - without)) -v n="$COMMITS" \
+        'BEGIN { printf "%.0f", d / n / 1000 }'
+}
+
 # Sum the "Run Time: real S" lines after each label: one line per label
 # and statement group, printed as "label seconds".
 times() {
@@ -117,12 +170,15 @@ main() {
     while (($#)); do
         case $1 in
         --chunks) CHUNKS=${2:?--chunks needs a number}; shift ;;
+        --commits) COMMITS=${2:?--commits needs a number}; shift ;;
         -h | --help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
         esac
         shift
     done
     [[ $CHUNKS =~ ^[1-9][0-9]*$ ]] || die "--chunks needs a positive number"
+    [[ $COMMITS =~ ^[1-9][0-9]*$ ]] || die "--commits needs a positive number"
+    [[ -n $CACHE_NOW_KIB ]] || die "no META_CACHE_KIB in master/meta_sqlite.c"
     command -v sqlite3 >/dev/null || die "sqlite3 is not installed"
     [[ -x $BUILD/master/dfs-master ]] || die "no $BUILD/master/dfs-master: build first"
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/dfs-meta-scans.XXXXXX")
@@ -139,6 +195,11 @@ main() {
        FROM file_chunks) WHERE n % $PAGE = 0 OR n = $CHUNKS")
     script "${bounds[@]}" | sqlite3 -cmd "PRAGMA cache_size=-262144" "$db" |
         times | report
+    local old now
+    old=$(commit_cost "$db" "$CACHE_OLD_KIB")
+    now=$(commit_cost "$db" "$CACHE_NOW_KIB")
+    printf "commit  %8s us with a %d MiB page cache, %s us with %d MiB\n" \
+        "$old" $((CACHE_OLD_KIB / 1024)) "$now" $((CACHE_NOW_KIB / 1024))
 }
 
 main "$@"
