@@ -5,8 +5,8 @@
 # dfs-master --init makes a store; sqlite3 fills it with --chunks chunk
 # rows of one file (default 262144: 1 TiB in 4 MiB chunks), each with
 # three copies among six servers.  Then, in one sqlite3 process with the
-# store cached (the master keeps it in memory), it times each scan two
-# ways: as the single statement it used to be, which the master ran with
+# master's page cache size and the store in the kernel's cache (as on a
+# busy master), it times each scan two ways: as the single statement it used to be, which the master ran with
 # the store locked from start to end, and as the pages of META_LOADS_PAGE
 # chunks it runs now, the store free between them.  It prints the one
 # statement's time against the longest page and the sum of the pages.
@@ -193,7 +193,7 @@ main() {
     mapfile -t bounds < <(sqlite3 "$db" "SELECT chunk_id FROM
       (SELECT chunk_id, row_number() OVER (ORDER BY chunk_id) AS n
        FROM file_chunks) WHERE n % $PAGE = 0 OR n = $CHUNKS")
-    script "${bounds[@]}" | sqlite3 -cmd "PRAGMA cache_size=-262144" "$db" |
+    script "${bounds[@]}" | sqlite3 -cmd "PRAGMA cache_size=-$CACHE_NOW_KIB" "$db" |
         times | report
     local old now
     old=$(commit_cost "$db" "$CACHE_OLD_KIB")
