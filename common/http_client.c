@@ -17,8 +17,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -315,6 +317,16 @@ static void set_method(CURL *e, const char *method, const void *body,
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 }
 
+/* true if one of the extra header lines (NULL-terminated) is a
+ * Content-Type: a body gets exactly one. */
+static bool has_content_type(const char *const *extra)
+{
+    static const char name[] = "Content-Type:";
+    for (size_t i = 0; extra && extra[i]; i++)
+        if (strncasecmp(extra[i], name, sizeof(name) - 1) == 0) return true;
+    return false;
+}
+
 /* Configure t->easy for one request.  0 or -errno. */
 static int transfer_setup(struct http_client *c, struct transfer *t,
                           const char *hostport, const char *method,
@@ -333,7 +345,8 @@ static int transfer_setup(struct http_client *c, struct transfer *t,
     free(url); /* curl copies string options */
     set_method(e, method, body, body_len);
     if (add_header(t, "Expect:") < 0 ||
-        (body && add_header(t, "Content-Type: application/octet-stream") < 0))
+        (body && !has_content_type(extra) &&
+         add_header(t, "Content-Type: application/octet-stream") < 0))
         return -ENOMEM;
     for (size_t i = 0; extra && extra[i]; i++)
         if (add_header(t, extra[i]) < 0) return -ENOMEM;
