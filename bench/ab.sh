@@ -43,11 +43,6 @@ Environment: DFS_BUILD (this checkout's build directory), TMPDIR.
 EOF
 }
 
-die() {
-    echo "$PROG: $*" >&2
-    exit 1
-}
-
 creates() {
     local d=$1 i fill
     fill=$(head -c 3100 /dev/urandom | base64 -w0)

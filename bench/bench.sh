@@ -55,11 +55,6 @@ directory and the local side go; keep it on the disk you mean to compare).
 EOF
 }
 
-die() {
-    echo "$PROG: $*" >&2
-    exit 1
-}
-
 cleanup() {
     set +e
     stop_cluster

@@ -1,4 +1,4 @@
-# bench/lib.sh: helpers of bench/bench.sh and bench/ab.sh (sourced).
+# bench/lib.sh: helpers of the bench/ scripts (sourced; they set PROG).
 # shellcheck shell=bash
 
 now_ns() {
@@ -19,4 +19,10 @@ median() {
     printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
         END { if (NR % 2) print v[(NR + 1) / 2]
               else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Print "PROG: message" on stderr and exit 1.
+die() {
+    echo "$PROG: $*" >&2
+    exit 1
 }

@@ -44,11 +44,6 @@ Environment: DFS_BUILD (build directory), TMPDIR (where the cluster goes).
 EOF
 }
 
-die() {
-    echo "$PROG: $*" >&2
-    exit 1
-}
-
 while (($#)); do
     case $1 in
     --rounds) ROUNDS=${2:?}; shift 2 ;;

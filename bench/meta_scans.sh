@@ -22,6 +22,8 @@ set -euo pipefail
 
 PROG=meta_scans
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 BUILD=${DFS_BUILD:-$ROOT/build}
 CHUNKS=262144
 COMMITS=2000
@@ -30,11 +32,6 @@ CACHE_NOW_KIB=$(sed -n 's/^#define META_CACHE_KIB "\([0-9]*\)"$/\1/p' \
     "$ROOT/master/meta_sqlite.c")
 PAGE=4096 # META_LOADS_PAGE, master/meta.h
 WORK=""
-
-die() {
-    echo "$PROG: $*" >&2
-    exit 1
-}
 
 usage() {
     cat <<EOF

@@ -21,11 +21,6 @@ SIZE_MB=400
 DEAD_MS=3000
 WORK=""
 
-die() {
-    echo "$PROG: $*" >&2
-    exit 1
-}
-
 usage() {
     cat <<EOF
 usage: bench/repair.sh [--size MB]
