@@ -306,12 +306,59 @@ static int page_end(struct meta *m, const char *after,
     return rc == SQLITE_ROW ? 0 : meta_errno(m, rc, "chunk page");
 }
 
-/* Add the referenced chunks with ids in (after, last], and those of them
- * with fewer live holders than the factor not counting draining ones (as
- * meta_weak_chunks), to *chunks and *weak.  Lock held. */
-static int counts_page(struct meta *m, const char *after, const char *last,
-                       uint64_t *chunks, uint64_t *weak)
+/* What a scan does with one page: the referenced chunks with ids in
+ * (after, last], lock held.  0 to go on, 1 to stop, or -errno. */
+typedef int (*page_fn)(struct meta *m, const char *after, const char *last,
+                       void *ctx);
+
+/* fn over every referenced chunk, a page at a time in id order, with the
+ * store free for other calls between pages: as single statements, the
+ * scans of 262144 chunks (1 TiB) held every request for one to two
+ * seconds.  A copy added or dropped meanwhile may be counted or missed;
+ * the next scan sees it.  0 or -errno. */
+static int pages_each(struct meta *m, page_fn fn, void *ctx)
 {
+    char after[CHUNK_ID_STRLEN] = "", last[CHUNK_ID_STRLEN];
+    int rc = 0;
+    while (rc == 0) {
+        meta_lock(m);
+        rc = page_end(m, after, last);
+        if (rc == 0) rc = last[0] ? fn(m, after, last, ctx) : 1;
+        meta_unlock(m);
+        memcpy(after, last, sizeof(after));
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/* Node ids are [0-9a-zA-Z_-], so a comma separates them safely.  Copies
+ * on draining nodes are holders (sources), but not counted as good.  ?1
+ * the time after which a node is alive, ?2 the replication factor, the
+ * page's ids are (?4, ?5]. */
+#define HOLDERS_SELECT                                                         \
+    "SELECT c.chunk_id, group_concat(n.node_id, ','),"                         \
+    " count(n.node_id) - count(d.node_id) AS good FROM"                        \
+    " (SELECT DISTINCT chunk_id FROM file_chunks"                              \
+    "  WHERE chunk_id > ?4 AND chunk_id <= ?5) c"                              \
+    " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"                         \
+    " LEFT JOIN nodes n ON n.node_id = r.node_id AND n.last_seen_ms > ?1"      \
+    " LEFT JOIN draining d ON d.node_id = n.node_id GROUP BY c.chunk_id"
+
+/* Bind HOLDERS_SELECT's parameters but the limit (?3). */
+static void holders_bind(struct meta *m, sqlite3_stmt *st, const char *after,
+                         const char *last)
+{
+    sqlite3_bind_int64(st, 1, alive_since(m));
+    sqlite3_bind_int64(st, 2, m->replication);
+    sqlite3_bind_text(st, 4, after, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, last, -1, SQLITE_TRANSIENT);
+}
+
+/* A page of meta_counts: the referenced chunks, and those of them with
+ * fewer good holders than the factor (as meta_weak_chunks). */
+static int counts_page(struct meta *m, const char *after, const char *last,
+                       void *ctx)
+{
+    struct meta_counts *out = ctx;
     uint64_t n = 0;
     sqlite3_stmt *st = meta_stmt(m, "SELECT count(DISTINCT chunk_id) FROM"
                                     " file_chunks WHERE chunk_id > ?1"
@@ -319,45 +366,23 @@ static int counts_page(struct meta *m, const char *after, const char *last,
     sqlite3_bind_text(st, 1, after, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, last, -1, SQLITE_TRANSIENT);
     int rc = count_query(m, st, &n);
-    *chunks += n;
+    out->chunks += n;
     if (rc < 0) return rc;
-    st = meta_stmt(m, "SELECT count(*) FROM (SELECT c.chunk_id FROM"
-                      " (SELECT DISTINCT chunk_id FROM file_chunks"
-                      "  WHERE chunk_id > ?3 AND chunk_id <= ?4) c"
-                      " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"
-                      " LEFT JOIN nodes n ON n.node_id = r.node_id"
-                      "  AND n.last_seen_ms > ?1"
-                      " LEFT JOIN draining d ON d.node_id = n.node_id"
-                      " GROUP BY c.chunk_id"
-                      " HAVING count(n.node_id) - count(d.node_id) < ?2)");
-    sqlite3_bind_int64(st, 1, alive_since(m));
-    sqlite3_bind_int64(st, 2, m->replication);
-    sqlite3_bind_text(st, 3, after, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, last, -1, SQLITE_TRANSIENT);
+    st = meta_stmt(m, "SELECT count(*) FROM (" HOLDERS_SELECT
+                      " HAVING good < ?2)");
+    holders_bind(m, st, after, last);
     rc = count_query(m, st, &n);
-    *weak += n;
+    out->under_replicated += n;
     return rc;
 }
 
 int meta_counts(struct meta *m, struct meta_counts *out)
 {
-    char after[CHUNK_ID_STRLEN] = "", last[CHUNK_ID_STRLEN];
     meta_lock(m);
     int rc = files_count(m, &out->files);
     meta_unlock(m);
     out->chunks = out->under_replicated = 0;
-    /* a page at a time, as the scans of repair (meta.h) */
-    while (rc == 0) {
-        meta_lock(m);
-        rc = page_end(m, after, last);
-        if (rc == 0 && last[0])
-            rc = counts_page(m, after, last, &out->chunks,
-                             &out->under_replicated);
-        meta_unlock(m);
-        if (!last[0]) break;
-        memcpy(after, last, sizeof(after));
-    }
-    return rc;
+    return rc < 0 ? rc : pages_each(m, counts_page, out);
 }
 
 /* ---- weak and surplus chunks (for repair) ---- */
@@ -387,28 +412,14 @@ static int holders_rows(struct meta *m, sqlite3_stmt *st, const char *after,
 {
     int rc = SQLITE_DONE;
     *n = 0;
-    sqlite3_bind_int64(st, 1, alive_since(m));
-    sqlite3_bind_int64(st, 2, m->replication);
+    holders_bind(m, st, after, last);
     sqlite3_bind_int64(st, 3, (int64_t)max);
-    sqlite3_bind_text(st, 4, after, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, last, -1, SQLITE_TRANSIENT);
     while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
         holders_from_row(st, &out[(*n)++]);
     if (*n == max) rc = SQLITE_DONE;
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : meta_errno(m, rc, "chunk holders");
 }
-
-/* Node ids are [0-9a-zA-Z_-], so a comma separates them safely.  Copies
- * on draining nodes are holders (sources), but not counted as good. */
-#define HOLDERS_SELECT                                                         \
-    "SELECT c.chunk_id, group_concat(n.node_id, ','),"                         \
-    " count(n.node_id) - count(d.node_id) AS good FROM"                        \
-    " (SELECT DISTINCT chunk_id FROM file_chunks"                              \
-    "  WHERE chunk_id > ?4 AND chunk_id <= ?5) c"                              \
-    " LEFT JOIN replicas r ON r.chunk_id = c.chunk_id"                         \
-    " LEFT JOIN nodes n ON n.node_id = r.node_id AND n.last_seen_ms > ?1"      \
-    " LEFT JOIN draining d ON d.node_id = n.node_id GROUP BY c.chunk_id"
 
 /* a before b: fewer good copies first, then by id */
 static bool holders_before(const struct meta_chunk_holders *a,
@@ -418,71 +429,70 @@ static bool holders_before(const struct meta_chunk_holders *a,
     return strcmp(a->id, b->id) < 0;
 }
 
-/* Merge page[0..got) into out[0..*n), both in holders_before order,
- * keeping the first max.  tmp: room for max. */
-static void holders_merge(struct meta_chunk_holders *out, size_t *n,
-                          const struct meta_chunk_holders *page, size_t got,
-                          struct meta_chunk_holders *tmp, size_t max)
+/* Rows of a holders scan: out[0..n) of max; page and tmp hold max each. */
+struct holders_scan {
+    struct meta_chunk_holders *out, *page, *tmp;
+    size_t max, n;
+};
+
+/* A page of meta_weak_chunks: its weakest rows merged into out, which
+ * keeps the max weakest of all pages so far. */
+static int weak_page(struct meta *m, const char *after, const char *last,
+                     void *ctx)
 {
-    size_t i = 0, j = 0, k = 0;
-    while (k < max && (i < *n || j < got))
-        tmp[k++] = j == got || (i < *n && holders_before(&out[i], &page[j]))
-                       ? out[i++]
-                       : page[j++];
-    memcpy(out, tmp, k * sizeof(*out));
-    *n = k;
+    struct holders_scan *hs = ctx;
+    size_t got, i = 0, j = 0, k = 0;
+    int rc = holders_rows(m,
+                          meta_stmt(m, HOLDERS_SELECT
+                                    " HAVING good < ?2"
+                                    " ORDER BY good, c.chunk_id LIMIT ?3"),
+                          after, last, hs->page, hs->max, &got);
+    if (rc < 0) return rc;
+    while (k < hs->max && (i < hs->n || j < got))
+        hs->tmp[k++] = j == got || (i < hs->n &&
+                                    holders_before(&hs->out[i], &hs->page[j]))
+                           ? hs->out[i++]
+                           : hs->page[j++];
+    memcpy(hs->out, hs->tmp, k * sizeof(*hs->out));
+    hs->n = k;
+    return 0;
 }
 
-/* Up to max rows of query sql (HOLDERS_SELECT and an order) over every
- * referenced chunk, a page at a time with the store free for other calls
- * in between: in one statement, 262144 chunks (1 TiB) held every request
- * for two seconds.  by_good: keep the rows in holders_before order (every
- * page is read); else in id order (stop once max are found). */
-static int holders_paged(struct meta *m, const char *sql, bool by_good,
-                         struct meta_chunk_holders *out, size_t max, size_t *n)
+/* A page of meta_surplus_chunks: its rows appended (ids ascend from page
+ * to page); stop once out is full. */
+static int surplus_page(struct meta *m, const char *after, const char *last,
+                        void *ctx)
 {
-    struct meta_chunk_holders *page = calloc(max ? max : 1, sizeof(*page));
-    struct meta_chunk_holders *tmp = calloc(max ? max : 1, sizeof(*tmp));
-    char after[CHUNK_ID_STRLEN] = "", last[CHUNK_ID_STRLEN];
-    int rc = page && tmp ? 0 : -ENOMEM;
-    *n = 0;
-    while (rc == 0 && (by_good || *n < max)) {
-        size_t got = 0;
-        meta_lock(m);
-        rc = page_end(m, after, last);
-        if (rc == 0 && last[0])
-            rc = holders_rows(m, meta_stmt(m, sql), after, last,
-                              by_good ? page : out + *n,
-                              by_good ? max : max - *n, &got);
-        meta_unlock(m);
-        if (rc < 0 || !last[0]) break;
-        if (by_good)
-            holders_merge(out, n, page, got, tmp, max);
-        else
-            *n += got;
-        memcpy(after, last, sizeof(after));
-    }
-    free(page);
-    free(tmp);
-    return rc;
+    struct holders_scan *hs = ctx;
+    size_t got;
+    int rc = holders_rows(m,
+                          meta_stmt(m, HOLDERS_SELECT
+                                    " HAVING good > ?2"
+                                    " ORDER BY c.chunk_id LIMIT ?3"),
+                          after, last, hs->out + hs->n, hs->max - hs->n, &got);
+    hs->n += got;
+    return rc < 0 ? rc : hs->n == hs->max;
 }
 
 int meta_weak_chunks(struct meta *m, struct meta_chunk_holders *out, size_t max,
                      size_t *n)
 {
-    return holders_paged(m,
-                         HOLDERS_SELECT " HAVING good < ?2"
-                                        " ORDER BY good, c.chunk_id LIMIT ?3",
-                         true, out, max, n);
+    struct holders_scan hs = {out, calloc(max ? max : 1, sizeof(*out)),
+                              calloc(max ? max : 1, sizeof(*out)), max, 0};
+    int rc = hs.page && hs.tmp ? pages_each(m, weak_page, &hs) : -ENOMEM;
+    free(hs.page);
+    free(hs.tmp);
+    *n = hs.n;
+    return rc;
 }
 
 int meta_surplus_chunks(struct meta *m, struct meta_chunk_holders *out,
                         size_t max, size_t *n)
 {
-    return holders_paged(m,
-                         HOLDERS_SELECT " HAVING good > ?2"
-                                        " ORDER BY c.chunk_id LIMIT ?3",
-                         false, out, max, n);
+    struct holders_scan hs = {out, NULL, NULL, max, 0};
+    int rc = max ? pages_each(m, surplus_page, &hs) : 0;
+    *n = hs.n;
+    return rc;
 }
 
 int meta_node_trim(struct meta *m, const char *node_id, const char *id)
@@ -565,42 +575,38 @@ int meta_node_drain(struct meta *m, const char *which, bool on,
 
 /* ---- balance ---- */
 
-/* Add count copies to node id in the arrays (grown as needed). */
-static int loads_add(char (**ids)[PLACEMENT_NODE_ID_MAX + 1], uint64_t **counts,
-                     size_t *n, size_t *cap, const char *id, uint64_t count)
+/* The loads being counted: ids[i] holds counts[i], of n (room for cap). */
+struct loads {
+    char (*ids)[PLACEMENT_NODE_ID_MAX + 1];
+    uint64_t *counts;
+    size_t n, cap;
+};
+
+/* Add count copies to node id (the arrays grown as needed). */
+static int loads_add(struct loads *l, const char *id, uint64_t count)
 {
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*ids)[i], id) == 0) {
-            (*counts)[i] += count;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->ids[i], id) == 0) {
+            l->counts[i] += count;
             return 0;
         }
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 16;
-        void *a = realloc(*ids, *cap * sizeof(**ids));
-        if (a) *ids = a;
-        void *b = realloc(*counts, *cap * sizeof(**counts));
-        if (b) *counts = b;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        void *a = realloc(l->ids, l->cap * sizeof(*l->ids));
+        if (a) l->ids = a;
+        void *b = realloc(l->counts, l->cap * sizeof(*l->counts));
+        if (b) l->counts = b;
         if (!a || !b) return -ENOMEM;
     }
-    snprintf((*ids)[*n], sizeof((*ids)[0]), "%s", id);
-    (*counts)[(*n)++] = count;
+    snprintf(l->ids[l->n], sizeof(l->ids[0]), "%s", id);
+    l->counts[l->n++] = count;
     return 0;
 }
 
-/* One page: the copies of the referenced chunks with ids in (after,
- * after + META_LOADS_PAGE chunks], added to the arrays; the page's last
- * id into after ("" when there was none).  Lock held. */
-static int loads_page(struct meta *m, char after[CHUNK_ID_STRLEN],
-                      char (**ids)[PLACEMENT_NODE_ID_MAX + 1],
-                      uint64_t **counts, size_t *n, size_t *cap)
+/* A page of meta_node_loads: its copies of referenced chunks, per node. */
+static int loads_page(struct meta *m, const char *after, const char *last,
+                      void *ctx)
 {
-    char last[CHUNK_ID_STRLEN];
-    int rc = page_end(m, after, last);
-    if (rc < 0) return rc;
-    if (!last[0]) {
-        after[0] = '\0';
-        return 0;
-    }
     sqlite3_stmt *st =
         meta_stmt(m, "SELECT node_id, count(*) FROM replicas r"
                      " WHERE chunk_id > ?1 AND chunk_id <= ?2 AND EXISTS"
@@ -608,42 +614,28 @@ static int loads_page(struct meta *m, char after[CHUNK_ID_STRLEN],
                      " r.chunk_id) GROUP BY node_id");
     sqlite3_bind_text(st, 1, after, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, last, -1, SQLITE_TRANSIENT);
-    int err = 0;
+    int rc, err = 0;
     while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        err = loads_add(ids, counts, n, cap,
-                        (const char *)sqlite3_column_text(st, 0),
+        err = loads_add(ctx, (const char *)sqlite3_column_text(st, 0),
                         (uint64_t)sqlite3_column_int64(st, 1));
     sqlite3_reset(st);
     if (err < 0) return err;
-    if (rc != SQLITE_DONE) return meta_errno(m, rc, "node loads");
-    memcpy(after, last, CHUNK_ID_STRLEN);
-    return 0;
+    return rc == SQLITE_DONE ? 0 : meta_errno(m, rc, "node loads");
 }
 
 int meta_node_loads(struct meta *m, char (**ids)[PLACEMENT_NODE_ID_MAX + 1],
                     uint64_t **counts, size_t *n)
 {
-    char after[CHUNK_ID_STRLEN] = "";
-    size_t cap = 0;
-    int rc;
-    *ids = NULL;
-    *counts = NULL;
-    *n = 0;
-    /* A page at a time, the store free for other calls in between: in
-     * one statement, 262144 chunks (1 TiB) held every request for over a
-     * second.  A copy added or dropped meanwhile may be counted or missed,
-     * which a balance with a 10% slack does not notice. */
-    do {
-        meta_lock(m);
-        rc = loads_page(m, after, ids, counts, n, &cap);
-        meta_unlock(m);
-    } while (rc == 0 && after[0]);
-    if (rc == 0) return 0;
-    free(*ids);
-    free(*counts);
-    *ids = NULL;
-    *counts = NULL;
-    *n = 0;
+    struct loads l = {0};
+    int rc = pages_each(m, loads_page, &l);
+    if (rc < 0) {
+        free(l.ids);
+        free(l.counts);
+        l = (struct loads){0};
+    }
+    *ids = l.ids;
+    *counts = l.counts;
+    *n = l.n;
     return rc;
 }
 
