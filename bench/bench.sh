@@ -5,6 +5,8 @@
 #
 #   sequential write (random data, dd conv=fsync)   dfs >= 0.25 x local
 #   cold sequential read                            dfs >= 0.5  x local
+#   the same file read again at once (no floor: the kernel's page cache,
+#   kept across opens while the file is unchanged)
 #   2,000 files of 4 KiB: create / stat / read / delete
 #                                                   creates >= 0.1 x local
 #   rsync -a /usr/include/                          dfs <= 8 x local time
@@ -108,6 +110,11 @@ cold_read() {
     timed dd if="$target/seq" of=/dev/null bs=1M status=none
 }
 
+# Right after cold_read, on the same mount: a new open of the same file.
+warm_read() {
+    timed dd if="$1/seq" of=/dev/null bs=1M status=none
+}
+
 # Small files are written with shell builtins (no process per file), each
 # with distinct content so dfs cannot deduplicate them.
 small_create() {
@@ -198,9 +205,9 @@ describe() {
 # after the other, appending seconds to LOCAL_S / DFS_S by row key.
 measure_round() {
     local key fn side dir t
-    for key in write read create stat sread delete rsync; do
+    for key in write read reread create stat sread delete rsync; do
         case $key in
-        write) fn=seq_write ;; read) fn=cold_read ;;
+        write) fn=seq_write ;; read) fn=cold_read ;; reread) fn=warm_read ;;
         create) fn=small_create ;; stat) fn=small_stat ;;
         sread) fn=small_read ;; delete) fn=small_delete ;;
         rsync) fn=rsync_tree ;;
@@ -230,7 +237,7 @@ print_row() {
 print_rounds() {
     local key
     echo "$PROG: seconds per round (local | dfs):"
-    for key in write read create stat sread delete rsync; do
+    for key in write read reread create stat sread delete rsync; do
         printf '  %-7s %s| %s\n' "$key" "${LOCAL_S[$key]}" "${DFS_S[$key]}"
     done
 }
@@ -303,6 +310,7 @@ main() {
     UNIT_MB=$SIZE_MB UNIT_N=0
     print_row "write ${SIZE_MB} MiB" write rate 0.25
     print_row "cold read ${SIZE_MB} MiB" read rate 0.5
+    print_row "read again ${SIZE_MB} MiB" reread rate -
     UNIT_MB=0 UNIT_N=$NFILES
     print_row "create $NFILES x 4 KiB" create rate 0.1
     print_row "stat $NFILES" stat rate -

@@ -18,6 +18,8 @@ struct attr_cache;
 struct chunk_cache;
 struct dir_cache;
 struct dir_lease;
+struct fuse_session;
+struct kernel_cache;
 struct local_read;
 struct node_cache;
 struct open_table;
@@ -35,6 +37,8 @@ struct dfs_mount {
     bool verify_strict; /* chunks read are checked by id, not checksum */
     unsigned read_ahead_kb; /* asked of the kernel at INIT; 0: its own */
     struct chunk_cache *cache;
+    struct kernel_cache *kcache; /* NULL: keep_cache=false */
+    struct fuse_session *se;      /* for notifications to the kernel */
     struct local_read *local; /* chunk files from servers on this host */
     struct node_cache *nodes;
     struct open_table *open;

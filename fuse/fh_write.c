@@ -19,6 +19,7 @@
 #include "attr_cache.h"
 #include "chunk_io.h"
 #include "clock.h"
+#include "kernel_cache.h"
 #include "log.h"
 #include "setattr_behind.h"
 
@@ -222,6 +223,8 @@ static void mark_dirty(struct dfs_file *fh)
     __atomic_store_n(&fh->dirty_since_ms, clock_monotonic_ms(),
                      __ATOMIC_RELAXED);
     __atomic_store_n(&fh->dirty, true, __ATOMIC_RELEASE);
+    /* the kernel's cached pages no longer match any committed map */
+    kernel_cache_wrote(fh->m->kcache, fh->ino, &fh->kc_use);
 }
 
 bool fh_dirty_for_ms(struct dfs_file *fh, int64_t ms)

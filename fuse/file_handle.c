@@ -79,6 +79,7 @@ int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
         struct dfs_attr attr;
         rc = master_commit(m->mc, ino, 0, NULL, 0, &attr);
         if (rc == 0) attr_cache_put(m->attrs, &attr);
+        if (rc == 0) kernel_cache_changed(m->kcache, ino);
         if (rc == 0) {
             meta_chunk_map_free(&fh->map);
             fh->map =
@@ -92,6 +93,22 @@ int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
     fh->size = fh->map.size;
     fh->loaded = true;
     *out = fh;
+    return 0;
+}
+
+int fh_open_reader(struct dfs_file *fh, bool *keep)
+{
+    struct map_digest d;
+    int rc;
+
+    *keep = false;
+    if (!fh->m->kcache) return 0;
+    pthread_mutex_lock(&fh->lock);
+    rc = fh_load_locked(fh);
+    if (rc == 0) map_digest_of(&fh->map, &d);
+    pthread_mutex_unlock(&fh->lock);
+    if (rc < 0) return rc;
+    *keep = kernel_cache_open_reader(fh->m->kcache, fh->ino, &d, &fh->kc_use);
     return 0;
 }
 

@@ -1,10 +1,11 @@
 /*
  * file_handle.h - the state of one open file, and what a handle does.
  *
- * A handle holds the file's chunk map as of its first read or write
- * (close-to-open consistency: never older than the open; fetched lazily
- * because many opens, e.g. rsync's for setting times, never read) and
- * buffers writes for one chunk at a time.  A full chunk,
+ * A handle holds the file's chunk map (close-to-open consistency: never
+ * older than the open): a handle opened for reading fetches it at open,
+ * where it decides whether the kernel keeps its cached pages of the file
+ * (kernel_cache.h); a write-only one at its first write, since many
+ * opens never read.  It buffers writes for one chunk at a time.  A full chunk,
  * or the buffered one at flush/fsync, is sealed: hashed and uploaded by a
  * background thread while the application fills the next chunk, with at
  * most FH_MAX_INFLIGHT seals per handle to bound memory.  flush() waits
@@ -25,6 +26,7 @@
 
 #include "chunk_cache.h"
 #include "dfs_mount.h"
+#include "kernel_cache.h"
 #include "meta_wire.h"
 
 #define FH_MAX_INFLIGHT 4
@@ -70,6 +72,7 @@ struct dfs_file {
     char (*sync_addrs)[ADDR_TEXT_MAX];
     size_t nsync_addrs, cap_sync_addrs;
 
+    struct kernel_cache_use kc_use; /* its part in the kernel's cache */
     uint64_t next_read;         /* end of the last read, to spot streams */
     struct dfs_file *next_open; /* open_table chain */
 };
@@ -78,6 +81,10 @@ struct dfs_file {
  * O_TRUNC, now). */
 int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
             struct dfs_file **out);
+/* For a handle opened for reading: fetch the map now and tell whether
+ * the kernel may keep the file's cached pages (kernel_cache.h).  Without
+ * a kernel_cache the map stays lazy and *keep false. */
+int fh_open_reader(struct dfs_file *fh, bool *keep);
 /* A handle on a file just created (empty, no round trip). */
 int fh_new_empty(struct dfs_mount *m, uint64_t ino, struct dfs_file **out);
 /* Free; the caller has flushed and removed it from the open table. */

@@ -24,6 +24,7 @@
 #include "chunk_cache.h"
 #include "dir_cache.h"
 #include "dir_lease.h"
+#include "kernel_cache.h"
 #include "local_read.h"
 #include "log.h"
 #include "mount_opts.h"
@@ -38,6 +39,9 @@
 #define PROG "mount.dfs"
 #define MASTER_CHECK_MS 3000 /* how long to wait for the master at mount */
 #define NODE_CACHE_TTL_MS 2000
+/* Files whose kernel page cache is remembered after their last close:
+ * about 100 bytes each. */
+#define KERNEL_CACHE_FILES 65536
 #define LOOP_MAX_THREADS 32
 
 static int check_mountpoint(const char *path)
@@ -105,6 +109,7 @@ static void mount_state_free(struct dfs_mount *m)
     dir_cache_free(m->dirs);
     node_cache_free(m->nodes);
     chunk_cache_free(m->cache);
+    kernel_cache_free(m->kcache);
     local_read_free(m->local);
     master_client_free(m->behind_mc);
     master_client_free(m->mc);
@@ -154,6 +159,7 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->mc = master_client_new(http, o->master, o->retry_ms);
     m->behind_mc = master_client_new(http, o->master, o->retry_ms);
     m->cache = chunk_cache_new((size_t)o->cache_mb << 20);
+    m->kcache = o->keep_cache ? kernel_cache_new(KERNEL_CACHE_FILES) : NULL;
     m->local = o->local_reads ? local_read_new(keys, o->direct_reads) : NULL;
     m->open = open_table_new();
     m->attrs = attr_cache_new(o->attr_timeout);
@@ -162,6 +168,7 @@ static int mount_state_init(struct dfs_mount *m, const struct mount_opts *o,
     m->leases = leases ? dir_lease_new(m->dirs) : NULL;
     m->nodes = m->mc ? node_cache_new(m->mc, NODE_CACHE_TTL_MS) : NULL;
     if (!m->mc || !m->behind_mc || !m->cache ||
+        (o->keep_cache && !m->kcache) ||
         (o->local_reads && !m->local) || !m->open || !m->attrs ||
         !m->dirs || (leases && !m->leases) || !m->nodes) {
         mount_state_free(m);
@@ -187,6 +194,7 @@ static struct fuse_session *session_new(const struct mount_opts *o,
              o->master, o->fuse_opts[0] ? "," : "", o->fuse_opts);
     se = fuse_session_new(&args, &dfs_ops, sizeof(dfs_ops), m);
     fuse_opt_free_args(&args);
+    m->se = se; /* before any request: handlers may notify the kernel */
     return se;
 }
 

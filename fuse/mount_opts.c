@@ -21,6 +21,7 @@ static bool opt_writeback_cache;
 static bool opt_create_behind;
 static bool opt_local_reads;
 static bool opt_direct_reads;
+static bool opt_keep_cache;
 static bool opt_leases;
 static long long opt_writeback_s;
 static char *opt_verify;
@@ -70,6 +71,10 @@ static const struct config_option options[] = {
      "read a local chunk file that is not in the page cache with O_DIRECT "
      "(false: always through the page cache)",
      &opt_direct_reads},
+    {"keep_cache", CONFIG_BOOL, "true", NULL,
+     "let the kernel keep a file's cached pages across opens while the "
+     "file's chunk map is unchanged (false: every open drops them)",
+     &opt_keep_cache},
     {"verify", CONFIG_STRING, "fast", "fast|strict",
      "check chunks read by the servers' checksum, or always by their id",
      &opt_verify},
@@ -184,6 +189,7 @@ static int opt_finish(struct mount_opts *o, char *err, size_t errlen)
     o->create_behind = opt_create_behind;
     o->local_reads = opt_local_reads;
     o->direct_reads = opt_direct_reads;
+    o->keep_cache = opt_keep_cache;
     o->leases = opt_leases;
     o->writeback_s = (long)opt_writeback_s;
     if (strcmp(opt_verify, "fast") == 0) {

@@ -30,6 +30,7 @@ struct mount_opts {
     bool create_behind;
     bool local_reads;  /* chunk files from servers on this host */
     bool direct_reads; /* ...with O_DIRECT when not in the page cache */
+    bool keep_cache;   /* kernel_cache.h */
     bool leases;       /* directory leases (dir_lease.h) */
     long writeback_s;
     bool verify_strict;     /* verify=strict: check every chunk by its id */

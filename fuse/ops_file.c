@@ -19,6 +19,7 @@
 #include "dir_cache.h"
 #include "dir_lease.h"
 #include "file_handle.h"
+#include "kernel_cache.h"
 #include "open_table.h"
 #include "setattr_behind.h"
 
@@ -27,21 +28,61 @@ static struct dfs_file *fh_of(struct fuse_file_info *fi)
     return (struct dfs_file *)(uintptr_t)fi->fh;
 }
 
+/* The handle of a request on an open file.  That the kernel sends one
+ * shows the handle's open is processed: the pages it asked the kernel to
+ * drop are gone (kernel_cache.h). */
+static struct dfs_file *fh_used(fuse_req_t req, struct fuse_file_info *fi)
+{
+    struct dfs_file *fh = fh_of(fi);
+    kernel_cache_open_done(ops_mount(req)->kcache, fh->ino, &fh->kc_use);
+    return fh;
+}
+
 void ops_handle_gone(struct dfs_mount *m, struct dfs_file *fh)
 {
     struct open_hidden h;
 
+    kernel_cache_closed(m->kcache, fh->ino, &fh->kc_use);
     if (open_table_remove(m->open, fh, &h)) ops_unlink_hidden(m, &h);
     fh_free(fh);
 }
 
-static void attach(struct dfs_mount *m, struct dfs_file *fh,
-                   struct fuse_file_info *fi)
+/* An open fetched the file's map, and with it the size now: if the size
+ * we (and so the kernel) hold differs, another client changed it, and
+ * both forget theirs.  Otherwise the kernel would read with a size up to
+ * attr_timeout old, and a file shrunk elsewhere could even grow again in
+ * its eyes: its short reads past the new end race to set the size. */
+static void open_size_check(struct dfs_mount *m, struct dfs_file *fh)
 {
+    struct dfs_attr a;
+
+    if (!attr_cache_get(m->attrs, fh->ino, &a) ||
+        a.size == __atomic_load_n(&fh->size, __ATOMIC_ACQUIRE))
+        return;
+    attr_cache_drop(m->attrs, fh->ino);
+    if (m->se) fuse_lowlevel_notify_inval_inode(m->se, fh->ino, -1, 0);
+}
+
+/* Close-to-open: the kernel keeps its cached pages of the file only when
+ * they are known to be the bytes of the map this open sees. */
+static int attach(struct dfs_mount *m, struct dfs_file *fh,
+                  struct fuse_file_info *fi, bool existing)
+{
+    bool keep = false;
+    int rc = 0;
+
+    if (existing && (fi->flags & O_ACCMODE) != O_WRONLY)
+        rc = fh_open_reader(fh, &keep);
+    if (rc < 0) {
+        kernel_cache_closed(m->kcache, fh->ino, &fh->kc_use);
+        fh_free(fh);
+        return rc;
+    }
+    if (fh->kc_use.reads) open_size_check(m, fh);
     open_table_add(m->open, fh);
     fi->fh = (uint64_t)(uintptr_t)fh;
-    /* Close-to-open: drop the kernel's cached pages of this file. */
-    fi->keep_cache = 0;
+    fi->keep_cache = keep;
+    return 0;
 }
 
 void ops_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -50,8 +91,8 @@ void ops_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct dfs_file *fh;
     int rc = fh_open(m, ino, fi->flags & O_TRUNC, &fh);
 
+    if (rc == 0) rc = attach(m, fh, fi, true);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
-    attach(m, fh, fi);
     if (fuse_reply_open(req, fi) != 0) /* interrupted: no release comes */
         ops_handle_gone(m, fh);
 }
@@ -178,9 +219,8 @@ void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 
     if (rc == -EAGAIN)
         rc = create_or_open(req, parent, name, mode, fi, &a, &fh, &made);
-
+    if (rc == 0) rc = attach(m, fh, fi, !made);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
-    attach(m, fh, fi);
     if (made) {
         attr_cache_put(m->attrs, &a);
         attr_cache_dir_added(m->attrs, parent, a.ctime_ns, 0);
@@ -197,7 +237,7 @@ void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     int rc;
 
     (void)ino;
-    rc = fh_read(fh_of(fi), (uint64_t)off, size, &r);
+    rc = fh_read(fh_used(req, fi), (uint64_t)off, size, &r);
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
     iov = calloc(r.npieces ? r.npieces : 1, sizeof(*iov));
     if (!iov) {
@@ -216,7 +256,7 @@ void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
                off_t off, struct fuse_file_info *fi)
 {
-    int rc = fh_write(fh_of(fi), buf, size, (uint64_t)off);
+    int rc = fh_write(fh_used(req, fi), buf, size, (uint64_t)off);
 
     (void)ino;
     if (rc < 0) return (void)fuse_reply_err(req, -rc);
@@ -226,14 +266,14 @@ void ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 void ops_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     (void)ino;
-    fuse_reply_err(req, -fh_flush(fh_of(fi), false));
+    fuse_reply_err(req, -fh_flush(fh_used(req, fi), false));
 }
 
 void ops_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
                struct fuse_file_info *fi)
 {
     struct dfs_mount *m = ops_mount(req);
-    int rc = fh_flush(fh_of(fi), true);
+    int rc = fh_flush(fh_used(req, fi), true);
 
     (void)ino, (void)datasync;
     /* attribute changes answered before, this file's among them */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chunk_io.h"
+#include "kernel_cache.h"
 #include "log.h"
 #include "open_table.h"
 
@@ -80,6 +81,7 @@ int truncate_file(struct dfs_mount *m, uint64_t ino, uint64_t size,
         rc = master_setattr(m->mc, ino, &s, out);
     }
     meta_chunk_map_free(&map);
+    kernel_cache_changed(m->kcache, ino);
     open_table_each(m->open, ino, reload_one, NULL);
     return rc;
 }
