@@ -38,18 +38,6 @@ for i in range(n):
 EOF
 }
 
-# wait_until CMD...: run CMD every 0.1 s until it succeeds, 10 s at most
-# (another mount's view may be up to entry_timeout or attr_timeout old);
-# the assertion that follows says what was expected.
-wait_until() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        "$@" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 0
-}
-
 # calls_writing DIR N: write_like_rsync DIR N, and set CALLS to the master
 # calls that cost.
 calls_writing() {

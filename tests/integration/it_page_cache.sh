@@ -52,6 +52,7 @@ assert_eq "bytes cached after a second open" $((8 * 1024 * 1024 + 4096)) "$res"
 assert_same_file "$LOCAL/f" "$MNT/f"
 
 step "mount 2 rewrites 4 bytes in place, size and mtime unchanged"
+wait_until test -e "$MNT2/f"
 mtime=$(stat -c %Y "$MNT/f")
 same_size_rewrite "$MNT2/f" 5000000 "DFS!"
 printf 'DFS!' | dd of="$LOCAL/f" bs=1 seek=5000000 conv=notrunc status=none
@@ -81,6 +82,7 @@ random_file "$LOCAL/g" 100000
 cp "$LOCAL/g" "$MNT/g"
 read_cached "$MNT/g"
 exec 7<"$MNT/g"
+wait_until test -e "$MNT2/g"
 same_size_rewrite "$MNT2/g" 0 "XXXX"
 printf 'XXXX' | dd of="$LOCAL/g" bs=1 conv=notrunc status=none
 assert_same_file "$LOCAL/g" "$MNT/g"

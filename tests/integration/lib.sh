@@ -174,6 +174,18 @@ pid_alive() {
     [[ -n $state && $state != Z ]]
 }
 
+# wait_until CMD...: run CMD every 0.1 s until it succeeds, 10 s at most
+# (another mount's view may be up to entry_timeout or attr_timeout old);
+# the assertion that follows says what was expected.
+wait_until() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        "$@" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 0
+}
+
 # A second mount of the cluster at DIR/mnt2 (MNT2), with more -o options
 # if given; its log is DIR/mount2.log.  unmount_second undoes it; tests
 # that use it call unmount_second from their EXIT trap.
