@@ -14,7 +14,9 @@
 # This machine is noisy (the local disk's speed swings 2-5x between runs),
 # so everything is measured in --runs rounds (3 by default), local and dfs
 # side by side in each, and the table shows the median of each side; every
-# round's numbers are printed too. By default each round starts its own
+# round's numbers are printed too. The cold read, a second or less and the
+# noisiest, is taken --cold-reads times per round (3), the sides taking
+# turns, and its median is over all of them. By default each round starts its own
 # fresh cluster (tools/cluster up in a temporary directory; the first also
 # builds dfs) and takes it down at the end, so no round finds the chunks
 # of an earlier one already stored. With --mount DIR it uses an existing
@@ -37,17 +39,22 @@ WORK=""               # temporary directory: cluster, local dir, random data
 CLUSTER_DIR=""        # set when we started the cluster
 MISSED=0
 RUNS=""               # --runs: rounds of every measurement
+COLD_READS=3          # --cold-reads: cold reads per side in each round
 declare -A LOCAL_S DFS_S   # row key -> the seconds of each round
 
 usage() {
     cat <<EOF
-usage: bench/bench.sh [--quick] [--runs N] [--mount DIR] [--nodes N]
+usage: bench/bench.sh [--quick] [--runs N] [--cold-reads N] [--mount DIR]
+                      [--nodes N]
 
 Compares dfs with a local directory on the same disk.
   --quick       64 MiB instead of 1 GiB, 500 small files, rsync of
                 /usr/include/linux only
   --runs N      rounds of every measurement; the table shows medians
                 (default 3, or 1 with --mount)
+  --cold-reads N
+                cold reads of each side in every round, taking turns
+                (default 3): the shortest and noisiest measurement
   --mount DIR   benchmark an existing dfs mount (default: start a fresh
                 cluster per round with tools/cluster in a temporary
                 directory)
@@ -204,10 +211,24 @@ describe() {
         else printf "%.2f s", s }'
 }
 
+# measure_one KEY FN SIDE: run FN on SIDE, append its seconds to KEY's.
+measure_one() {
+    local dir=$LOCAL_DIR t
+    [[ $3 == dfs ]] && dir=$MOUNT/bench
+    t=$($2 "$dir" "$3")
+    if [[ $3 == local ]]; then
+        LOCAL_S[$1]+="$t "
+    else
+        DFS_S[$1]+="$t "
+    fi
+}
+
 # One round: every measurement on the local directory and on dfs, one
-# after the other, appending seconds to LOCAL_S / DFS_S by row key.
+# after the other, appending seconds to LOCAL_S / DFS_S by row key.  The
+# cold read, the shortest and noisiest, is taken COLD_READS times, the
+# sides taking turns.
 measure_round() {
-    local key fn side dir t
+    local key fn side rep reps
     for key in write read reread create stat sread delete rsync; do
         case $key in
         write) fn=seq_write ;; read) fn=cold_read ;; reread) fn=warm_read ;;
@@ -215,15 +236,12 @@ measure_round() {
         sread) fn=small_read ;; delete) fn=small_delete ;;
         rsync) fn=rsync_tree ;;
         esac
-        for side in local dfs; do
-            dir=$LOCAL_DIR
-            [[ $side == dfs ]] && dir=$MOUNT/bench
-            t=$($fn "$dir" "$side")
-            if [[ $side == local ]]; then
-                LOCAL_S[$key]+="$t "
-            else
-                DFS_S[$key]+="$t "
-            fi
+        reps=1
+        [[ $key == read ]] && reps=$COLD_READS
+        for ((rep = 0; rep < reps; rep++)); do
+            for side in local dfs; do
+                measure_one "$key" "$fn" "$side"
+            done
         done
     done
     rm -rf "$LOCAL_DIR/inc" "$LOCAL_DIR/seq" "${MOUNT:?}/bench/inc" \
@@ -239,7 +257,7 @@ print_row() {
 
 print_rounds() {
     local key
-    echo "$PROG: seconds per round (local | dfs):"
+    echo "$PROG: seconds of each measurement (local | dfs):"
     for key in write read reread create stat sread delete rsync; do
         printf '  %-7s %s| %s\n' "$key" "${LOCAL_S[$key]}" "${DFS_S[$key]}"
     done
@@ -274,6 +292,7 @@ main() {
         --mount) MOUNT=${2:?--mount needs a directory}; shift ;;
         --nodes) nodes=${2:?--nodes needs a number}; shift ;;
         --runs) RUNS=${2:?--runs needs a number}; shift ;;
+        --cold-reads) COLD_READS=${2:?--cold-reads needs a number}; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "$PROG: unknown option '$1'" >&2; exit 2 ;;
         esac

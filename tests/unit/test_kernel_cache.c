@@ -38,6 +38,18 @@ static bool reopen(struct kernel_cache *kc, uint64_t ino, uint64_t n)
     return keep;
 }
 
+/* While handle u of ino is open, opens of map n keep nothing; once it
+ * closes, the next open drops the pages and the one after keeps them. */
+static void blocked_until_closed(struct kernel_cache *kc, uint64_t ino,
+                                 uint64_t n, struct kernel_cache_use *u)
+{
+    assert_false(reopen(kc, ino, n));
+    assert_false(reopen(kc, ino, n));
+    kernel_cache_closed(kc, ino, u);
+    assert_false(reopen(kc, ino, n));
+    assert_true(reopen(kc, ino, n));
+}
+
 static void test_digest(void **state)
 {
     struct dfs_chunk c[2] = {{.index = 0, .id = "aa"},
@@ -109,11 +121,7 @@ static void test_mixed_readers(void **state)
     assert_false(open_done(kc, 1, 10, &old));
     assert_true(reopen(kc, 1, 10));
     /* the file changed; `old` still reads the old map into the cache */
-    assert_false(reopen(kc, 1, 11));
-    assert_false(reopen(kc, 1, 11));
-    kernel_cache_closed(kc, 1, &old);
-    assert_false(reopen(kc, 1, 11)); /* drops what `old` read */
-    assert_true(reopen(kc, 1, 11));
+    blocked_until_closed(kc, 1, 11, &old);
     kernel_cache_free(kc);
 }
 
@@ -127,11 +135,7 @@ static void test_writer_blocks(void **state)
     kernel_cache_wrote(kc, 1, &w);
     kernel_cache_wrote(kc, 1, &w); /* counted once */
     /* the commit may have failed: the pages hold bytes of no map */
-    assert_false(reopen(kc, 1, 10));
-    assert_false(reopen(kc, 1, 10));
-    kernel_cache_closed(kc, 1, &w);
-    assert_false(reopen(kc, 1, 10));
-    assert_true(reopen(kc, 1, 10));
+    blocked_until_closed(kc, 1, 10, &w);
     kernel_cache_free(kc);
 }
 
@@ -148,20 +152,12 @@ static void test_changed(void **state)
     /* a reader open across the change reads the changed file */
     assert_true(open_done(kc, 1, 10, &r));
     kernel_cache_changed(kc, 1);
-    assert_false(reopen(kc, 1, 12));
-    assert_false(reopen(kc, 1, 12));
-    kernel_cache_closed(kc, 1, &r);
-    assert_false(reopen(kc, 1, 12));
-    assert_true(reopen(kc, 1, 12));
+    blocked_until_closed(kc, 1, 12, &r);
     /* ...even when a later open finds the map r was registered with:
      * r reads the truncated file */
     assert_true(open_done(kc, 1, 12, &r));
     kernel_cache_changed(kc, 1);
-    assert_false(reopen(kc, 1, 12));
-    assert_false(reopen(kc, 1, 12));
-    kernel_cache_closed(kc, 1, &r);
-    assert_false(reopen(kc, 1, 12));
-    assert_true(reopen(kc, 1, 12));
+    blocked_until_closed(kc, 1, 12, &r);
     kernel_cache_free(kc);
 }
 
