@@ -8,6 +8,9 @@
 # back, so only the content tells; a truncate; an append), and through
 # mount 1 itself (a write, a truncate), are each seen by mount 1's next
 # open, byte for byte, although it held the old pages.
+# Then mount 2 rewrites a file over and over while mount 1 reads it in a
+# loop: every read must be one whole version (no page of another), and
+# the read after the last close the last version.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
@@ -87,6 +90,51 @@ same_size_rewrite "$MNT2/g" 0 "XXXX"
 printf 'XXXX' | dd of="$LOCAL/g" bs=1 conv=notrunc status=none
 assert_same_file "$LOCAL/g" "$MNT/g"
 exec 7<&-
+
+step "mount 2 rewrites a file in place 60 times while mount 1 reads it in a loop"
+python3 - "$MNT/v" "$MNT2/v" <<'PY'
+import hashlib, os, sys, threading
+reader_path, writer_path = sys.argv[1], sys.argv[2]
+
+def version(v):
+    """Version v: its number, then bytes it fixes.  All of one size (two
+    chunks), so only the content tells them apart."""
+    size = 4_206_649
+    block = hashlib.sha256(b"%d" % v).digest()
+    return (b"%08d" % v + block * (size // 32 + 1))[:size]
+
+with open(writer_path, "wb") as f:
+    f.write(version(0))
+done = threading.Event()
+
+def write_versions():
+    for v in range(1, 61):
+        with open(writer_path, "r+b") as f:  # in place: no size change
+            f.write(version(v))
+    done.set()
+
+while not os.path.exists(reader_path):  # another mount's name: <= 1 s
+    pass
+writer = threading.Thread(target=write_versions)
+writer.start()
+reads, seen, last = 0, set(), -1
+while True:
+    finished = done.is_set()
+    with open(reader_path, "rb") as f:
+        data = f.read()
+    reads += 1
+    v = int(data[:8])
+    if data != version(v):
+        sys.exit("read %d: not one whole version %d (%d bytes)" % (reads, v, len(data)))
+    seen.add(v)
+    last = v
+    if finished:
+        break
+writer.join()
+if last != 60:
+    sys.exit("after the last close the read was version %d, not 60" % last)
+print("%d reads, %d versions seen whole" % (reads, len(seen)))
+PY
 
 step "with -o keep_cache=false every open drops the pages"
 unmount_second
