@@ -53,4 +53,8 @@ struct dfs_mount {
     int prefetches; /* background fetches running (atomic) */
 };
 
+/* Forget the attributes of ino held here and in the kernel, so that the
+ * next getattr asks the master (ops.c). */
+void dfs_mount_forget_attrs(struct dfs_mount *m, uint64_t ino);
+
 #endif

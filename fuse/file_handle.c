@@ -47,6 +47,29 @@ int fh_new_empty(struct dfs_mount *m, uint64_t ino, struct dfs_file **out)
     return *out ? 0 : -ENOMEM;
 }
 
+/* The size we hold of the file is not its map's: another client changed
+ * it.  Forget it here and in the kernel, which would read with it for up
+ * to attr_timeout (decisions.md, "Kept pages"). */
+static void size_check(struct dfs_file *fh)
+{
+    struct dfs_attr a;
+
+    if (attr_cache_get(fh->m->attrs, fh->ino, &a) && a.size != fh->map.size)
+        dfs_mount_forget_attrs(fh->m, fh->ino);
+}
+
+/* Under the lock: the map was fetched.  A handle opened for reading
+ * without it registers it now, before its first read (kernel_cache.h). */
+static void map_fetched(struct dfs_file *fh)
+{
+    struct map_digest d;
+
+    if (!fh->kc_use.lazy) return;
+    map_digest_of(&fh->map, &d);
+    kernel_cache_loaded(fh->m->kcache, fh->ino, &d, &fh->kc_use);
+    size_check(fh);
+}
+
 /* Fetch the map on first use; the caller holds the lock. */
 int fh_load_locked(struct dfs_file *fh)
 {
@@ -60,6 +83,7 @@ int fh_load_locked(struct dfs_file *fh)
     fh->map = map;
     __atomic_store_n(&fh->size, map.size, __ATOMIC_RELEASE);
     fh->loaded = true;
+    map_fetched(fh);
     return 0;
 }
 
@@ -98,18 +122,25 @@ int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
 
 int fh_open_reader(struct dfs_file *fh, bool *keep)
 {
+    struct kernel_cache *kc = fh->m->kcache;
     struct map_digest d;
-    int rc;
+    int rc = 0;
 
     *keep = false;
-    if (!fh->m->kcache) return 0;
+    if (!kc) return 0;
     pthread_mutex_lock(&fh->lock);
-    rc = fh_load_locked(fh);
-    if (rc == 0) map_digest_of(&fh->map, &d);
+    if (fh->loaded || kernel_cache_has_claim(kc, fh->ino)) {
+        rc = fh_load_locked(fh);
+        if (rc == 0) {
+            map_digest_of(&fh->map, &d);
+            *keep = kernel_cache_open_reader(kc, fh->ino, &d, &fh->kc_use);
+            size_check(fh);
+        }
+    } else {
+        kernel_cache_open_reader(kc, fh->ino, NULL, &fh->kc_use);
+    }
     pthread_mutex_unlock(&fh->lock);
-    if (rc < 0) return rc;
-    *keep = kernel_cache_open_reader(fh->m->kcache, fh->ino, &d, &fh->kc_use);
-    return 0;
+    return rc;
 }
 
 void fh_free(struct dfs_file *fh)
@@ -193,6 +224,7 @@ int fh_reload(struct dfs_file *fh)
     fh->map = map;
     __atomic_store_n(&fh->size, map.size, __ATOMIC_RELEASE);
     fh->loaded = true;
+    map_fetched(fh);
     pthread_mutex_unlock(&fh->lock);
     return 0;
 }

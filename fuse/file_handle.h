@@ -2,10 +2,9 @@
  * file_handle.h - the state of one open file, and what a handle does.
  *
  * A handle holds the file's chunk map (close-to-open consistency: never
- * older than the open): a handle opened for reading fetches it at open,
- * where it decides whether the kernel keeps its cached pages of the file
- * (kernel_cache.h); a write-only one at its first write, since many
- * opens never read.  It buffers writes for one chunk at a time.  A full chunk,
+ * older than the open): at the open when the open needs it to decide
+ * whether the kernel keeps its cached pages of the file (kernel_cache.h),
+ * otherwise at its first read or write, since many opens never read.  It buffers writes for one chunk at a time.  A full chunk,
  * or the buffered one at flush/fsync, is sealed: hashed and uploaded by a
  * background thread while the application fills the next chunk, with at
  * most FH_MAX_INFLIGHT seals per handle to bound memory.  flush() waits
@@ -81,9 +80,9 @@ struct dfs_file {
  * O_TRUNC, now). */
 int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
             struct dfs_file **out);
-/* For a handle opened for reading: fetch the map now and tell whether
- * the kernel may keep the file's cached pages (kernel_cache.h).  Without
- * a kernel_cache the map stays lazy and *keep false. */
+/* For a handle opened for reading: whether the kernel may keep the
+ * file's cached pages (kernel_cache.h), fetching the map now if that
+ * needs it.  Without a kernel_cache the map stays lazy and *keep false. */
 int fh_open_reader(struct dfs_file *fh, bool *keep);
 /* A handle on a file just created (empty, no round trip). */
 int fh_new_empty(struct dfs_mount *m, uint64_t ino, struct dfs_file **out);

@@ -20,7 +20,10 @@ struct kc_record {
     uint64_t ino;
     struct map_digest claim; /* all zero: none */
     struct map_digest rv;    /* what every open reader reads, unless mixed */
-    unsigned readers, writers, pending;
+    unsigned readers, writers, pending, lazy;
+    /* Bumped by what may fill or change pages: a reader's registration,
+     * a write, a truncate (compared by lazy handles). */
+    uint64_t events;
     bool mixed;
     struct kc_record *next;
 };
@@ -100,7 +103,8 @@ static size_t bucket_of(uint64_t ino)
 
 static bool record_idle(const struct kc_record *r)
 {
-    return r->readers == 0 && r->writers == 0 && r->pending == 0;
+    return r->readers == 0 && r->writers == 0 && r->pending == 0 &&
+           r->lazy == 0;
 }
 
 /* Drop idle records, a bucket at a time, until there is room. */
@@ -160,12 +164,38 @@ static void record_settle(struct kernel_cache *kc, struct kc_record *r)
     kc->nfiles--;
 }
 
+bool kernel_cache_has_claim(struct kernel_cache *kc, uint64_t ino)
+{
+    struct kc_record *r;
+    bool has;
+
+    if (!kc) return false;
+    pthread_mutex_lock(&kc->lock);
+    r = record_get(kc, ino, false);
+    has = r && !digest_none(&r->claim);
+    pthread_mutex_unlock(&kc->lock);
+    return has;
+}
+
+/* u reads the map with digest d from now on. */
+static void add_reader(struct kc_record *r, const struct map_digest *d,
+                       struct kernel_cache_use *u)
+{
+    if (r->readers == 0)
+        r->rv = *d;
+    else if (!digest_eq(&r->rv, d))
+        r->mixed = true;
+    r->readers++;
+    r->events++;
+    u->reads = true;
+}
+
 bool kernel_cache_open_reader(struct kernel_cache *kc, uint64_t ino,
                               const struct map_digest *d,
                               struct kernel_cache_use *u)
 {
     struct kc_record *r;
-    bool keep;
+    bool keep = false;
 
     memset(u, 0, sizeof(*u));
     if (!kc) return false;
@@ -175,23 +205,46 @@ bool kernel_cache_open_reader(struct kernel_cache *kc, uint64_t ino,
         pthread_mutex_unlock(&kc->lock);
         return false;
     }
-    if (r->readers == 0)
-        r->rv = *d;
-    else if (!digest_eq(&r->rv, d))
-        r->mixed = true;
-    r->readers++;
-    u->reads = true;
-    u->content = *d;
-    /* A claim implies that every reader already open reads it too, and
-     * that no handle has written. */
-    keep = digest_eq(&r->claim, d) && r->pending == 0;
+    if (d) {
+        add_reader(r, d, u);
+        /* A claim implies that every reader already open reads it too,
+         * and that no handle has written. */
+        keep = digest_eq(&r->claim, d) && r->pending == 0;
+    } else {
+        r->lazy++;
+        u->lazy = true;
+        u->events = r->events;
+    }
     if (!keep) {
         r->pending++;
         u->open_pending = true;
-        r->claim = !r->mixed && r->writers == 0 ? *d : (struct map_digest){0};
+        if (d)
+            r->claim =
+                !r->mixed && r->writers == 0 ? *d : (struct map_digest){0};
     }
     pthread_mutex_unlock(&kc->lock);
     return keep;
+}
+
+void kernel_cache_loaded(struct kernel_cache *kc, uint64_t ino,
+                         const struct map_digest *d, struct kernel_cache_use *u)
+{
+    struct kc_record *r;
+    bool alone;
+
+    if (!kc || !u->lazy) return;
+    pthread_mutex_lock(&kc->lock);
+    if ((r = record_get(kc, ino, false))) {
+        /* Nothing registered, wrote or truncated since the open dropped
+         * the pages, and nobody else reads: what is cached is ours. */
+        alone = r->events == u->events && r->readers == 0 && r->writers == 0;
+        r->lazy--;
+        u->lazy = false;
+        add_reader(r, d, u);
+        if (!digest_eq(&r->claim, d))
+            r->claim = alone ? *d : (struct map_digest){0};
+    }
+    pthread_mutex_unlock(&kc->lock);
 }
 
 void kernel_cache_open_done(struct kernel_cache *kc, uint64_t ino,
@@ -219,6 +272,7 @@ void kernel_cache_wrote(struct kernel_cache *kc, uint64_t ino,
     r = record_get(kc, ino, !u->wrote);
     if (r) {
         r->claim = (struct map_digest){0};
+        r->events++;
         if (!u->wrote) r->writers++;
     }
     u->wrote = r != NULL; /* else the table is broken: nothing is kept */
@@ -233,6 +287,7 @@ void kernel_cache_changed(struct kernel_cache *kc, uint64_t ino)
     pthread_mutex_lock(&kc->lock);
     if ((r = record_get(kc, ino, false))) {
         r->claim = (struct map_digest){0};
+        r->events++;
         /* Open readers read the changed file now (truncate reloads their
          * maps), which may not be what they were registered with, even if
          * a later open finds that map again. */
@@ -247,10 +302,11 @@ void kernel_cache_closed(struct kernel_cache *kc, uint64_t ino,
 {
     struct kc_record *r;
 
-    if (!kc || (!u->reads && !u->wrote && !u->open_pending)) return;
+    if (!kc || (!u->reads && !u->lazy && !u->wrote && !u->open_pending)) return;
     pthread_mutex_lock(&kc->lock);
     if ((r = record_get(kc, ino, false))) {
         if (u->reads) r->readers--;
+        if (u->lazy) r->lazy--;
         if (u->wrote) r->writers--;
         if (u->open_pending) r->pending--;
         record_settle(kc, r);

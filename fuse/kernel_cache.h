@@ -24,6 +24,13 @@
  * allow, or nothing.  Losing a claim (a full table, a failed fetch) only
  * costs a re-read.
  *
+ * Fetching the map at open costs a master round trip, worth it only when
+ * there is a claim to keep: without one the open drops the pages without
+ * it (lazily: rsync opens every file it wrote, to set its times, and
+ * reads none), and the handle registers the map it reads when it loads
+ * it.  Its map then becomes the claim only if nothing else could have
+ * filled pages since its open.
+ *
  * Thread-safe.  The functions never call out of the module.  A NULL
  * table (keep_cache=false) keeps nothing.
  */
@@ -46,10 +53,11 @@ void map_digest_of(const struct dfs_chunk_map *map, struct map_digest *out);
 
 /* A handle's part, kept in the handle and passed back in every call. */
 struct kernel_cache_use {
-    bool reads;        /* registered as a reader of `content` */
+    bool reads;        /* registered as a reader */
+    bool lazy;         /* opened for reading, map not registered yet */
     bool wrote;        /* registered as a writer */
     bool open_pending; /* its open asked for a drop not yet seen done */
-    struct map_digest content;
+    uint64_t events;   /* lazy: the record's events at the open */
 };
 
 struct kernel_cache;
@@ -58,11 +66,20 @@ struct kernel_cache;
 struct kernel_cache *kernel_cache_new(size_t max_files);
 void kernel_cache_free(struct kernel_cache *kc);
 
-/* A handle of ino opened for reading the map with digest d: true when
- * the kernel may keep its cached pages (FOPEN_KEEP_CACHE). */
+/* Whether an open for reading should fetch the map (a claim to test). */
+bool kernel_cache_has_claim(struct kernel_cache *kc, uint64_t ino);
+
+/* A handle of ino opened for reading the map with digest d (NULL: not
+ * fetched, the open is lazy): true when the kernel may keep its cached
+ * pages (FOPEN_KEEP_CACHE). */
 bool kernel_cache_open_reader(struct kernel_cache *kc, uint64_t ino,
                               const struct map_digest *d,
                               struct kernel_cache_use *u);
+
+/* A lazy handle loaded its map, digest d, before its first read. */
+void kernel_cache_loaded(struct kernel_cache *kc, uint64_t ino,
+                         const struct map_digest *d,
+                         struct kernel_cache_use *u);
 
 /* The handle's first request after its open (the open is processed). */
 void kernel_cache_open_done(struct kernel_cache *kc, uint64_t ino,

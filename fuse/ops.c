@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "attr_cache.h"
 #include "open_table.h"
 
 #define OPS_MAX_WRITE (1u << 20)
@@ -68,6 +69,14 @@ void ops_reply_attr(fuse_req_t req, const struct dfs_attr *a)
     struct stat st;
     ops_fill_stat(m, a, &st);
     fuse_reply_attr(req, &st, m->attr_timeout);
+}
+
+void dfs_mount_forget_attrs(struct dfs_mount *m, uint64_t ino)
+{
+    attr_cache_drop(m->attrs, ino);
+    /* offset -1: the attributes only, no page is touched (safe inside a
+     * request on the same inode) */
+    if (m->se) fuse_lowlevel_notify_inval_inode(m->se, ino, -1, 0);
 }
 
 static void ops_init(void *userdata, struct fuse_conn_info *conn)

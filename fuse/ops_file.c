@@ -47,22 +47,6 @@ void ops_handle_gone(struct dfs_mount *m, struct dfs_file *fh)
     fh_free(fh);
 }
 
-/* An open fetched the file's map, and with it the size now: if the size
- * we (and so the kernel) hold differs, another client changed it, and
- * both forget theirs.  Otherwise the kernel would read with a size up to
- * attr_timeout old, and a file shrunk elsewhere could even grow again in
- * its eyes: its short reads past the new end race to set the size. */
-static void open_size_check(struct dfs_mount *m, struct dfs_file *fh)
-{
-    struct dfs_attr a;
-
-    if (!attr_cache_get(m->attrs, fh->ino, &a) ||
-        a.size == __atomic_load_n(&fh->size, __ATOMIC_ACQUIRE))
-        return;
-    attr_cache_drop(m->attrs, fh->ino);
-    if (m->se) fuse_lowlevel_notify_inval_inode(m->se, fh->ino, -1, 0);
-}
-
 /* Close-to-open: the kernel keeps its cached pages of the file only when
  * they are known to be the bytes of the map this open sees. */
 static int attach(struct dfs_mount *m, struct dfs_file *fh,
@@ -78,7 +62,6 @@ static int attach(struct dfs_mount *m, struct dfs_file *fh,
         fh_free(fh);
         return rc;
     }
-    if (fh->kc_use.reads) open_size_check(m, fh);
     open_table_add(m->open, fh);
     fi->fh = (uint64_t)(uintptr_t)fh;
     fi->keep_cache = keep;

@@ -2,7 +2,8 @@
  * test_kernel_cache.c - unit tests of when an open may keep the kernel's
  * cached pages of a file: the map digest, and each rule of
  * kernel_cache.h (a claim needs a processed open, one map among the open
- * readers, no writer, no change since).
+ * readers, no writer, no change since), and for opens that do not fetch
+ * the map, the map registered at its load.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -161,6 +162,86 @@ static void test_changed(void **state)
     kernel_cache_free(kc);
 }
 
+/* A lazy open of ino (no map fetched), its first request, then its load
+ * of map n; the handle stays open. */
+static void lazy_load(struct kernel_cache *kc, uint64_t ino, uint64_t n,
+                      struct kernel_cache_use *u)
+{
+    struct map_digest d = digest_n(n);
+    assert_false(kernel_cache_open_reader(kc, ino, NULL, u));
+    kernel_cache_open_done(kc, ino, u);
+    kernel_cache_loaded(kc, ino, &d, u);
+}
+
+static void test_lazy_open(void **state)
+{
+    struct kernel_cache *kc = kernel_cache_new(100);
+    struct kernel_cache_use a, b;
+    struct map_digest d10 = digest_n(10), d11 = digest_n(11);
+
+    (void)state;
+    assert_false(kernel_cache_has_claim(kc, 1));
+    lazy_load(kc, 1, 10, &a);
+    kernel_cache_closed(kc, 1, &a);
+    assert_true(kernel_cache_has_claim(kc, 1)); /* alone: its map */
+    assert_true(reopen(kc, 1, 10));
+    /* never loaded: nothing registered, nothing left behind */
+    assert_false(kernel_cache_open_reader(kc, 2, NULL, &a));
+    kernel_cache_closed(kc, 2, &a);
+    assert_false(kernel_cache_has_claim(kc, 2));
+    /* a reader of another map came and went between the open and the
+     * load: its pages may be cached */
+    assert_false(kernel_cache_open_reader(kc, 3, NULL, &a));
+    kernel_cache_open_done(kc, 3, &a);
+    assert_false(reopen(kc, 3, 11));
+    kernel_cache_loaded(kc, 3, &d10, &a);
+    kernel_cache_closed(kc, 3, &a);
+    assert_false(kernel_cache_has_claim(kc, 3));
+    /* a write between the open and the load */
+    assert_false(kernel_cache_open_reader(kc, 4, NULL, &a));
+    memset(&b, 0, sizeof(b));
+    kernel_cache_wrote(kc, 4, &b);
+    kernel_cache_closed(kc, 4, &b);
+    kernel_cache_loaded(kc, 4, &d10, &a);
+    kernel_cache_closed(kc, 4, &a);
+    assert_false(kernel_cache_has_claim(kc, 4));
+    /* a lazy open drops what was claimed; alone, its map is the claim */
+    assert_false(reopen(kc, 5, 10));
+    assert_true(reopen(kc, 5, 10));
+    lazy_load(kc, 5, 11, &a);
+    assert_true(reopen(kc, 5, 11));
+    /* ...and while it reads, another map is not kept */
+    assert_false(reopen(kc, 5, 12));
+    blocked_until_closed(kc, 5, 12, &a);
+    /* two lazy readers of one map: the second is not alone */
+    assert_false(kernel_cache_open_reader(kc, 6, NULL, &a));
+    assert_false(kernel_cache_open_reader(kc, 6, NULL, &b));
+    kernel_cache_open_done(kc, 6, &a);
+    kernel_cache_open_done(kc, 6, &b);
+    kernel_cache_loaded(kc, 6, &d11, &a);
+    kernel_cache_loaded(kc, 6, &d11, &b);
+    kernel_cache_closed(kc, 6, &a);
+    kernel_cache_closed(kc, 6, &b);
+    assert_true(kernel_cache_has_claim(kc, 6)); /* a's, and b reads it */
+    assert_true(reopen(kc, 6, 11));
+    /* a reader of another map, open since before the lazy open */
+    assert_false(open_done(kc, 7, 10, &b));
+    assert_false(kernel_cache_open_reader(kc, 7, NULL, &a));
+    kernel_cache_open_done(kc, 7, &a);
+    kernel_cache_loaded(kc, 7, &d11, &a);
+    assert_false(kernel_cache_has_claim(kc, 7));
+    kernel_cache_closed(kc, 7, &a);
+    kernel_cache_closed(kc, 7, &b);
+    /* a writer open since before the lazy open */
+    memset(&b, 0, sizeof(b));
+    kernel_cache_wrote(kc, 8, &b);
+    lazy_load(kc, 8, 10, &a);
+    assert_false(kernel_cache_has_claim(kc, 8));
+    kernel_cache_closed(kc, 8, &a);
+    kernel_cache_closed(kc, 8, &b);
+    kernel_cache_free(kc);
+}
+
 static void test_off(void **state)
 {
     struct kernel_cache_use u = {0};
@@ -209,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_mixed_readers),
         cmocka_unit_test(test_writer_blocks),
         cmocka_unit_test(test_changed),
+        cmocka_unit_test(test_lazy_open),
         cmocka_unit_test(test_off),
         cmocka_unit_test(test_bounded),
     };
