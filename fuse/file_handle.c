@@ -102,9 +102,9 @@ int fh_open(struct dfs_mount *m, uint64_t ino, bool trunc,
     if (rc == 0 && fh->map.size > 0) {
         struct dfs_attr attr;
         rc = master_commit(m->mc, ino, 0, NULL, 0, &attr);
-        if (rc == 0) attr_cache_put(m->attrs, &attr);
-        if (rc == 0) kernel_cache_changed(m->kcache, ino);
         if (rc == 0) {
+            attr_cache_put(m->attrs, &attr);
+            kernel_cache_changed(m->kcache, ino);
             meta_chunk_map_free(&fh->map);
             fh->map =
                 (struct dfs_chunk_map){.ino = ino, .chunk_size = m->chunk_size};

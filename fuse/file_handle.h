@@ -2,12 +2,13 @@
  * file_handle.h - the state of one open file, and what a handle does.
  *
  * A handle holds the file's chunk map (close-to-open consistency: never
- * older than the open): at the open when the open needs it to decide
- * whether the kernel keeps its cached pages of the file (kernel_cache.h),
- * otherwise at its first read or write, since many opens never read.  It buffers writes for one chunk at a time.  A full chunk,
- * or the buffered one at flush/fsync, is sealed: hashed and uploaded by a
- * background thread while the application fills the next chunk, with at
- * most FH_MAX_INFLIGHT seals per handle to bound memory.  flush() waits
+ * older than the open): fetched at the open when the open needs it to
+ * decide whether the kernel keeps its cached pages of the file
+ * (kernel_cache.h), otherwise at its first read or write, since many
+ * opens never read.  It buffers writes for one chunk at a time.  A full
+ * chunk, or the buffered one at flush/fsync, is sealed: hashed and
+ * uploaded by a background thread while the application fills the next
+ * chunk, with at most FH_MAX_INFLIGHT seals per handle to bound memory.  flush() waits
  * for the seals and commits every sealed chunk and the new size to the
  * master in one round trip.
  *

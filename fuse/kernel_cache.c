@@ -12,7 +12,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
+
+#include "chunk_check.h"
 
 #define KC_BUCKETS 4096
 
@@ -48,28 +49,28 @@ static bool digest_eq(const struct map_digest *a, const struct map_digest *b)
     return a->lo == b->lo && a->hi == b->hi;
 }
 
+/* The chunks' own checksum (chunk_check.h) over the map's fields. */
 void map_digest_of(const struct dfs_chunk_map *map, struct map_digest *out)
 {
-    XXH3_state_t *st = XXH3_createState();
-    XXH128_hash_t h;
+    struct chunk_checker *ck = chunk_checker_new();
+    unsigned char raw[CHUNK_CHECK_BYTES];
 
-    if (!st) { /* cannot hash: a digest no other map will have */
+    if (!ck) { /* cannot hash: a digest no other map will have */
         static uint64_t unique;
         out->lo = __atomic_add_fetch(&unique, 1, __ATOMIC_RELAXED);
         out->hi = UINT64_MAX;
         return;
     }
-    XXH3_128bits_reset(st);
-    XXH3_128bits_update(st, &map->size, sizeof(map->size));
+    chunk_checker_update(ck, &map->size, sizeof(map->size));
     for (size_t i = 0; i < map->nchunks; i++) {
         const struct dfs_chunk *c = &map->chunks[i];
-        XXH3_128bits_update(st, &c->index, sizeof(c->index));
-        XXH3_128bits_update(st, c->id, strlen(c->id));
+        chunk_checker_update(ck, &c->index, sizeof(c->index));
+        chunk_checker_update(ck, c->id, strlen(c->id));
     }
-    h = XXH3_128bits_digest(st);
-    XXH3_freeState(st);
-    out->lo = h.low64;
-    out->hi = h.high64;
+    chunk_checker_final(ck, raw);
+    chunk_checker_free(ck);
+    memcpy(&out->lo, raw, sizeof(out->lo));
+    memcpy(&out->hi, raw + sizeof(out->lo), sizeof(out->hi));
     if (digest_none(out)) out->lo = 1;
 }
 

@@ -44,7 +44,7 @@
 #include "meta_wire.h"
 
 /* What a map holds: size and (index, chunk id) of every chunk, hashed
- * with XXH3-128.  Never all zero (that means "none"). */
+ * with the chunks' checksum, XXH3-128.  Never all zero ("none"). */
 struct map_digest {
     uint64_t lo, hi;
 };
